@@ -1,0 +1,22 @@
+"""URL map: the JSON API under /api/, the admin (staff dashboards) under /admin/."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from common.views import api_not_found, server_error
+
+urlpatterns = [
+    path("api/", include("telemetry.urls")),
+    path("api/", include("health.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = api_not_found
+handler500 = server_error

@@ -1,0 +1,85 @@
+"""HTTP API of the telemetry app."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.api import ApiError, client_address, read_json_body
+from common.ratelimit import rate_limit_hit
+from telemetry.serializers import (
+    TelemetryBatchResultSerializer,
+    TelemetryBatchSerializer,
+    validate_events,
+)
+from telemetry.services import event_batch_record
+
+
+def recording_enabled() -> bool:
+    """Return whether telemetry is recorded (ENABLE_ANALYTICS / TELEMETRY_ENABLED)."""
+    return bool(settings.TELEMETRY["ENABLED"])
+
+
+class TelemetryBatchRecordApi(APIView):
+    """Record a batch of 1 to 100 events; valid events are stored even when others are not."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="telemetry_batch_record",
+        request=TelemetryBatchSerializer,
+        responses={
+            200: TelemetryBatchResultSerializer,
+            400: OpenApiResponse(description="Body not JSON, no events list, 0 or >100 events."),
+            413: OpenApiResponse(description="Body over 1 MiB."),
+            429: OpenApiResponse(description="Rate limit exceeded; see Retry-After."),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        config = settings.TELEMETRY
+        rate_limit_hit(
+            scope="telemetry-batch",
+            client=client_address(request),
+            limit=config["RATE_LIMIT_REQUESTS"],
+            window_seconds=config["RATE_LIMIT_WINDOW_SECONDS"],
+        )
+        body = read_json_body(request, max_bytes=config["MAX_BODY_BYTES"])
+        events = body.get("events") if isinstance(body, dict) else None
+        if not isinstance(events, list):
+            raise ApiError('The body must be a JSON object with an "events" list.')
+        if not events:
+            raise ApiError("The batch is empty; send 1 to 100 events.")
+        if len(events) > config["MAX_BATCH_EVENTS"]:
+            raise ApiError(
+                f"The batch has {len(events)} events; send at most "
+                f"{config['MAX_BATCH_EVENTS']} per request.",
+                details={"maxEvents": config["MAX_BATCH_EVENTS"]},
+            )
+        if not recording_enabled():
+            return Response(
+                {
+                    "success": True,
+                    "recorded": 0,
+                    "failed": 0,
+                    "total": len(events),
+                    "errors": [],
+                    "disabled": True,
+                }
+            )
+
+        valid, errors = validate_events(events)
+        recorded = event_batch_record(
+            events=valid, request_user_agent=request.META.get("HTTP_USER_AGENT", "")
+        )
+        return Response(
+            {
+                "success": True,
+                "recorded": recorded,
+                "failed": len(errors),
+                "total": recorded + len(errors),
+                "errors": errors,
+            }
+        )

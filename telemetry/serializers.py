@@ -1,0 +1,99 @@
+"""The shapes of the telemetry API: what a client may send and what it gets back."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from common.privacy import json_size
+from telemetry.models import DeviceType, EventType
+
+MAX_METADATA_BYTES = 8 * 1024
+MAX_DURATION_MS = 24 * 60 * 60 * 1000
+
+
+def allowed_event_types() -> list[str]:
+    """Return the event types the service records: the seed's taxonomy plus the configured."""
+    return list(EventType.values) + list(settings.TELEMETRY["EXTRA_EVENT_TYPES"])
+
+
+class EventTypeField(serializers.ChoiceField):
+    """A ChoiceField whose choices follow the settings at validation time."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=EventType.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        if data not in allowed_event_types():
+            self.fail("invalid_choice", input=data)
+        return data
+
+
+class TelemetryEventSerializer(serializers.Serializer):
+    """One event of a batch, in the seed's camelCase; every field but `type` is optional."""
+
+    type = EventTypeField()
+    page = serializers.CharField(max_length=2048, required=False, allow_blank=True)
+    action = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    duration = serializers.IntegerField(
+        min_value=0, max_value=MAX_DURATION_MS, required=False, allow_null=True
+    )
+    metadata = serializers.DictField(required=False, allow_null=True)
+    userAgent = serializers.CharField(max_length=1024, required=False, allow_blank=True)
+    platform = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    sessionId = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    userId = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    anonymousId = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    deviceType = serializers.ChoiceField(
+        choices=DeviceType.choices, required=False, allow_blank=True
+    )
+    region = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    timestamp = serializers.DateTimeField(required=False, allow_null=True)
+
+    def validate_metadata(self, value):
+        if value is not None and json_size(value) > MAX_METADATA_BYTES:
+            raise serializers.ValidationError(
+                f"Ensure metadata is at most {MAX_METADATA_BYTES} bytes as JSON."
+            )
+        return value
+
+    def to_internal_value(self, data):
+        # Clients send "Mobile" or "DESKTOP"; the stored vocabulary is lower-case.
+        if isinstance(data, dict) and isinstance(data.get("deviceType"), str):
+            data = {**data, "deviceType": data["deviceType"].lower()}
+        return super().to_internal_value(data)
+
+
+class TelemetryBatchSerializer(serializers.Serializer):
+    """The batch document; each event is validated on its own so good ones are kept."""
+
+    events = serializers.ListField(
+        child=serializers.DictField(), min_length=1, max_length=100, help_text="1 to 100 events."
+    )
+
+
+class EventErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    errors = serializers.DictField()
+
+
+class TelemetryBatchResultSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    recorded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    total = serializers.IntegerField()
+    errors = EventErrorSerializer(many=True)
+    disabled = serializers.BooleanField(required=False)
+
+
+def validate_events(events: list) -> tuple[list[dict], list[dict]]:
+    """Validate each event on its own; return the valid data and the errors by batch index."""
+    valid, errors = [], []
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            errors.append({"index": index, "errors": {"event": ["Must be a JSON object."]}})
+            continue
+        serializer = TelemetryEventSerializer(data=event)
+        if serializer.is_valid():
+            valid.append(serializer.validated_data)
+        else:
+            errors.append({"index": index, "errors": serializer.errors})
+    return valid, errors

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from telemetry import api
+
+urlpatterns = [
+    path("telemetry/batch", api.TelemetryBatchRecordApi.as_view(), name="telemetry-batch"),
+]

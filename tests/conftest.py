@@ -1,0 +1,53 @@
+"""Fixtures shared by every test: API clients, users, a clean cache, recording switched on."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def clean_cache():
+    """Start every test with empty rate-limit counters."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def telemetry_recording_on(settings):
+    """Record telemetry in tests unless a test switches it off."""
+    settings.TELEMETRY = {**settings.TELEMETRY, "ENABLED": True}
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+@pytest.fixture
+def user_client(db):
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    return client
+
+
+@pytest.fixture
+def on_postgres():
+    """Skip, saying why, when the test needs PostgreSQL and runs on SQLite."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL); CI runs it there")
