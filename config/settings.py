@@ -5,6 +5,7 @@ cache and a filesystem broker. `ENVIRONMENT=production` turns on Sentry and the 
 and refuses to start without `SECRET_KEY`.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -252,4 +253,27 @@ TELEMETRY = {
     # Requests per client address (never stored) per window, shared by workers via the cache.
     "RATE_LIMIT_REQUESTS": env.int("TELEMETRY_RATE_LIMIT", default=120),
     "RATE_LIMIT_WINDOW_SECONDS": env.int("TELEMETRY_RATE_LIMIT_WINDOW", default=60),
+}
+
+# The hotfix pipeline's checks, each a list of argv lists run in the repository being released
+# (manage.py hotfix --repo). The build checks run with production settings and a throwaway key.
+_HOTFIX_PRODUCTION_ENV = [
+    "env",
+    "ENVIRONMENT=production",
+    "SECRET_KEY=hotfix-build-check-only-not-a-secret-k7Qz3vX9pL2mN8rT5wY1bC4dF6gH0jS",
+    "ALLOWED_HOSTS=hotfix-check.invalid",
+    sys.executable,
+    "manage.py",
+]
+HOTFIX = {
+    "LINT": [
+        [sys.executable, "-m", "ruff", "check", "."],
+        [sys.executable, "-m", "ruff", "format", "--check", "."],
+    ],
+    "BUILD": [
+        [*_HOTFIX_PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        [*_HOTFIX_PRODUCTION_ENV, "collectstatic", "--noinput", "--dry-run"],
+    ],
+    "TEST": [[sys.executable, "-m", "pytest", "-q"]],
 }
