@@ -203,6 +203,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(VAR_DIR / "broker"),
         "data_folder_out": str(VAR_DIR / "broker"),
         "processed_folder": str(VAR_DIR / "broker-processed"),
+        "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
     }
 else:
@@ -222,6 +223,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-daily": {"task": "common.purge_expired", "schedule": crontab(hour=3, minute=17)},
+    "health-check-every-5-minutes": {"task": "health.check", "schedule": 5 * 60.0},
 }
 
 # --- The service -------------------------------------------------------------------------------
@@ -276,4 +278,30 @@ HOTFIX = {
         [*_HOTFIX_PRODUCTION_ENV, "collectstatic", "--noinput", "--dry-run"],
     ],
     "TEST": [[sys.executable, "-m", "pytest", "-q"]],
+}
+
+ERRORS = {
+    "MAX_BODY_BYTES": 256 * 1024,
+    # Reports per client address per window on POST /api/errors (429 with Retry-After past it).
+    "RATE_LIMIT_REQUESTS": env.int("ERRORS_RATE_LIMIT", default=120),
+    "RATE_LIMIT_WINDOW_SECONDS": env.int("ERRORS_RATE_LIMIT_WINDOW", default=60),
+    # A spike: an hour with SPIKE_FACTOR times the group's usual hourly count over the previous
+    # SPIKE_BASELINE_HOURS, and at least SPIKE_MIN_COUNT reports.
+    "SPIKE_FACTOR": env.float("ERRORS_SPIKE_FACTOR", default=5.0),
+    "SPIKE_MIN_COUNT": env.int("ERRORS_SPIKE_MIN_COUNT", default=20),
+    "SPIKE_BASELINE_HOURS": 24,
+    # At most one alert per group per interval.
+    "ALERT_INTERVAL_SECONDS": 3600,
+}
+
+HEALTH = {
+    # Every probe of /api/health/extended answers within this deadline or counts as down.
+    "PROBE_TIMEOUT_SECONDS": env.float("HEALTH_PROBE_TIMEOUT_SECONDS", default=2.0),
+    # The seed's thresholds: below the first healthy, up to the second degraded, above unhealthy.
+    "DATABASE_LATENCY_MS": (50, 100),
+    "ERROR_RATE_PERCENT": (1.0, 5.0),
+    # With no periodic check for this long the status is degraded (Celery beat is down), once
+    # a check has ever been stored or HEALTH_EXPECT_PERIODIC_CHECKS=true.
+    "STALE_AFTER_MINUTES": 15,
+    "EXPECT_PERIODIC_CHECKS": env.bool("HEALTH_EXPECT_PERIODIC_CHECKS", default=False),
 }

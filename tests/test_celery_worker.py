@@ -23,9 +23,10 @@ def embedded_broker_in_tmp(tmp_path):
     saved = celery_app.conf.broker_transport_options
     folder = str(tmp_path / "broker")
     celery_app.conf.broker_transport_options = {
+        **saved,
         "data_folder_in": folder,
         "data_folder_out": folder,
-        "store_processed": False,
+        "control_folder": str(tmp_path / "control"),
     }
     (tmp_path / "broker").mkdir()
     yield
