@@ -186,3 +186,11 @@ def test_report__a_known_error_costs_a_constant_number_of_queries(api_client):
     # Upsert, occurrence, hourly count, affected user and its counter, read back, savepoints.
     assert counts[0] == counts[1] == counts[2] <= 8
     assert ErrorLog.objects.get().frequency == 4
+
+
+def test_api_schema__describes_the_errors_endpoints(api_client):
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+    assert set(paths["/api/errors"]) >= {"get", "post"}
+    assert set(paths["/api/errors/{error_id}"]) >= {"get", "patch"}
+    assert "errorType" in json.dumps(response.json()["components"]["schemas"]["ErrorReport"])
