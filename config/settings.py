@@ -186,6 +186,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "CAMELIZE_NAMES": False,
+    # Several apps have a "status" vocabulary; name each enum after its model's choices.
+    "ENUM_NAME_OVERRIDES": {
+        "ErrorStatusEnum": "errors.models.ErrorStatus",
+        "HealthStatusEnum": "health.models.HealthStatus",
+    },
 }
 
 # Rate limits key on the client address; behind a proxy it comes from X-Forwarded-For.
