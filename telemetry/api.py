@@ -8,12 +8,9 @@ from rest_framework.views import APIView
 
 from common.api import ApiError, client_address, read_json_body
 from common.ratelimit import rate_limit_hit
-from telemetry.serializers import (
-    TelemetryBatchResultSerializer,
-    TelemetryBatchSerializer,
-    validate_events,
-)
+from telemetry.serializers import TelemetryBatchResultSerializer, TelemetryBatchSerializer
 from telemetry.services import event_batch_record
+from telemetry.validation import events_validate
 
 
 def recording_enabled() -> bool:
@@ -70,7 +67,7 @@ class TelemetryBatchRecordApi(APIView):
                 }
             )
 
-        valid, errors = validate_events(events)
+        valid, errors = events_validate(events=events)
         recorded = event_batch_record(
             events=valid, request_user_agent=request.META.get("HTTP_USER_AGENT", "")
         )
