@@ -5,6 +5,7 @@ cache and a filesystem broker. `ENVIRONMENT=production` turns on Sentry and the 
 and refuses to start without `SECRET_KEY`.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -285,4 +286,27 @@ ERRORS = {
     "SPIKE_BASELINE_HOURS": 24,
     # At most one alert per group per interval.
     "ALERT_INTERVAL_SECONDS": 3600,
+}
+
+# The hotfix pipeline's checks, each a list of argv lists run in the repository being released
+# (manage.py hotfix --repo). The build checks run with production settings and a throwaway key.
+_HOTFIX_PRODUCTION_ENV = [
+    "env",
+    "ENVIRONMENT=production",
+    "SECRET_KEY=hotfix-build-check-only-not-a-secret-k7Qz3vX9pL2mN8rT5wY1bC4dF6gH0jS",
+    "ALLOWED_HOSTS=hotfix-check.invalid",
+    sys.executable,
+    "manage.py",
+]
+HOTFIX = {
+    "LINT": [
+        [sys.executable, "-m", "ruff", "check", "."],
+        [sys.executable, "-m", "ruff", "format", "--check", "."],
+    ],
+    "BUILD": [
+        [*_HOTFIX_PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING"],
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        [*_HOTFIX_PRODUCTION_ENV, "collectstatic", "--noinput", "--dry-run"],
+    ],
+    "TEST": [[sys.executable, "-m", "pytest", "-q"]],
 }
