@@ -70,3 +70,26 @@ def batch_bodies(*, count: int, events_per_batch: int, seed: int) -> list[bytes]
         ]
         bodies.append(json.dumps({"events": events}).encode())
     return bodies
+
+
+def error_bodies(*, distinct: int) -> list[bytes]:
+    """Return one encoded error report per distinct error (grouped by their fingerprint)."""
+    return [
+        json.dumps(
+            {
+                "errorType": "TypeError",
+                "message": f"Cannot read properties of undefined (reading 'item{number}')",
+                "stack": f"TypeError: Cannot read properties of undefined\n    at render{number} "
+                "(https://app.example.com/static/app.js:10:5)",
+                "page": "/projects/[id]/board",
+                "severity": "error",
+                "sessionId": f"session-{number % 97}",
+                "buildId": "0.14.0",
+                "environment": "production",
+                "userAgent": USER_AGENTS[number % len(USER_AGENTS)],
+                "metadata": {"componentStack": "at Board > App", "attempt": 1},
+                "fingerprint": f"bench-{number}",
+            }
+        ).encode()
+        for number in range(distinct)
+    ]
