@@ -385,7 +385,8 @@ def error_ingest(stack: Stack, *, clients: int, seconds: float, distinct_counts)
             "accepted": accepted,
             "storedFrequencySum": int(frequencies),
             "groups": groups,
-            "countsExact": int(frequencies) == accepted and groups == min(distinct, groups or 1),
+            # Every accepted report is counted once, in one of at most `distinct` groups.
+            "countsExact": int(frequencies) == accepted and 0 < groups <= distinct,
             "deadlocks": after - before,
             "rawUpsertsPerSecond": baseline["perSecond"],
             "rawUpsertP99Ms": baseline["p99Ms"],
@@ -578,7 +579,20 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
     scale = results["scaleOut"]
     rollup = scale["rollup"]
     retention = results["retention"]
-    rows = []
+    rows = [
+        ("batch ingest vs raw COPY", batch["ratioToRawCopy"], ">= 0.20", 0.20, False),
+        ("batch ingest p99 (ms)", batch["p99Ms"], "<= 100", 100, False),
+        ("batch ingest non-2xx", batch["non2xx"], "== 0", 0, True),
+        ("batch ingest lost events", batch["eventsLost"], "== 0", 0, True),
+        ("web worker peak RSS (MB)", results["webWorkerPeakRssMB"], "<= 150", 150, False),
+        (
+            "Celery workers answering",
+            scale["celeryWorkersAnswering"],
+            f"== {scale['celeryWorkersStarted']}",
+            scale["celeryWorkersStarted"],
+            True,
+        ),
+    ]
     if isinstance(results["errorIngest"], dict):
         for distinct, run in results["errorIngest"].items():
             rows += [
@@ -595,7 +609,7 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
                 (f"errors x{distinct} non-2xx", run["non2xx"], "== 0", 0, True),
             ]
     rows += [
-        ("purge 1 M: ingest p99 increase", retention["p99Increase"], "<= 0.20", 0.20, False),
+        ("purge: ingest p99 increase", retention["p99Increase"], "<= 0.20", 0.20, False),
         ("purge: expired rows left", retention["expiredLeft"], "== 0", 0, True),
         ("purge: ingest non-2xx", retention["ingestDuringPurge"]["non2xx"], "== 0", 0, True),
         (
@@ -603,18 +617,6 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
             rollup["rolledUpEvents"],
             f"== {rollup['rawEvents']}",
             rollup["rawEvents"] or -1,
-            True,
-        ),
-        ("batch ingest vs raw COPY", batch["ratioToRawCopy"], ">= 0.20", 0.20, False),
-        ("batch ingest p99 (ms)", batch["p99Ms"], "<= 100", 100, False),
-        ("batch ingest non-2xx", batch["non2xx"], "== 0", 0, True),
-        ("batch ingest lost events", batch["eventsLost"], "== 0", 0, True),
-        ("web worker peak RSS (MB)", results["webWorkerPeakRssMB"], "<= 150", 150, False),
-        (
-            "Celery workers answering",
-            scale["celeryWorkersAnswering"],
-            f"== {scale['celeryWorkersStarted']}",
-            scale["celeryWorkersStarted"],
             True,
         ),
     ]
