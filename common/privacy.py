@@ -157,7 +157,7 @@ def scrub_data(value, *, depth: int = 0):
             if index >= MAX_METADATA_KEYS:
                 result["_truncated"] = True
                 break
-            key = str(key)[:100]
+            key = str(key).replace("\x00", "")[:100]
             result[key] = FILTERED if is_sensitive_key(key) else scrub_data(item, depth=depth + 1)
         return result
     if isinstance(value, list):
@@ -165,6 +165,8 @@ def scrub_data(value, *, depth: int = 0):
             return FILTERED
         return [scrub_data(item, depth=depth + 1) for item in value[:MAX_METADATA_KEYS]]
     if isinstance(value, str):
+        # PostgreSQL's jsonb cannot hold U+0000; a client sending one must not get a 500.
+        value = value.replace("\x00", "")
         if len(value) <= 200:
             return _scrub_short_text(value)
         return scrub_text(value, max_length=1000)

@@ -60,3 +60,15 @@ def test_batch_storage__every_field_of_a_full_event_is_stored(api_client):
         None,
         None,
     )
+
+
+def test_batch_storage__nul_characters_in_metadata_are_dropped_not_a_500(api_client):
+    event = {"type": "action", "metadata": {"a\u0000b": "x\u0000y", "list": ["\u0000"]}}
+    response = api_client.post(
+        "/api/telemetry/batch",
+        data=json.dumps({"events": [event]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert response.json()["recorded"] == 1
+    assert TelemetryEvent.objects.get().metadata == {"ab": "xy", "list": [""]}
