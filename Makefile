@@ -36,3 +36,11 @@ format: install
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# Load the production stack (2 gunicorn + 2 Celery workers on a fresh PostgreSQL database and
+# Redis) and compare it with raw PostgreSQL; see docs/performance.md. Not part of `make test`.
+bench: install
+	$(BIN)/python -m bench.run
+
+bench-smoke: install
+	$(BIN)/python -m bench.run --smoke

@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import re
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -76,6 +77,8 @@ MAX_METADATA_DEPTH = 6
 MAX_METADATA_KEYS = 100
 
 
+# Metadata keys repeat from event to event; the answer for a key never changes.
+@lru_cache(maxsize=4096)
 def is_sensitive_key(key: str) -> bool:
     """Return whether a mapping key names a secret or personal data."""
     normalised = re.sub(r"[^a-z0-9]", "", str(key).lower())
@@ -154,7 +157,7 @@ def scrub_data(value, *, depth: int = 0):
             if index >= MAX_METADATA_KEYS:
                 result["_truncated"] = True
                 break
-            key = str(key)[:100]
+            key = str(key).replace("\x00", "")[:100]
             result[key] = FILTERED if is_sensitive_key(key) else scrub_data(item, depth=depth + 1)
         return result
     if isinstance(value, list):
@@ -162,8 +165,18 @@ def scrub_data(value, *, depth: int = 0):
             return FILTERED
         return [scrub_data(item, depth=depth + 1) for item in value[:MAX_METADATA_KEYS]]
     if isinstance(value, str):
+        # PostgreSQL's jsonb cannot hold U+0000; a client sending one must not get a 500.
+        value = value.replace("\x00", "")
+        if len(value) <= 200:
+            return _scrub_short_text(value)
         return scrub_text(value, max_length=1000)
     return value
+
+
+# Short metadata values ("en-US", "/home") repeat from event to event: scrub each once.
+@lru_cache(maxsize=4096)
+def _scrub_short_text(text: str) -> str:
+    return scrub_text(text, max_length=1000)
 
 
 def json_size(value) -> int:

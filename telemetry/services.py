@@ -1,14 +1,25 @@
 """Writes of the telemetry app: recording batches of events."""
 
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from common.privacy import scrub_data, scrub_text, scrub_url, scrub_user_id
 from common.retention import delete_in_batches
 from common.useragent import device_type_from_user_agent, platform_from_user_agent
 from telemetry.models import TelemetryEvent
+
+# Pages and user agents repeat across events: scrub and parse each distinct one once.
+_page_scrub = lru_cache(maxsize=2048)(scrub_url)
+
+
+@lru_cache(maxsize=1024)
+def _user_agent_traits(user_agent: str) -> tuple[str, str]:
+    return device_type_from_user_agent(user_agent), platform_from_user_agent(user_agent)
 
 
 def event_batch_record(*, events: list[dict], request_user_agent: str) -> int:
@@ -17,32 +28,71 @@ def event_batch_record(*, events: list[dict], request_user_agent: str) -> int:
     `events` are the validated data of TelemetryEventSerializer (camelCase keys). An event
     without `userAgent` takes the request's, and `deviceType`/`platform` are derived from the
     user agent when the client did not send them. The client's IP address is never stored.
+    On PostgreSQL the insert is one COPY, which skips building model instances and SQL
+    parameters; elsewhere it is one bulk INSERT.
     """
     now = timezone.now()
     rows = []
     for event in events:
         user_agent = (event.get("userAgent") or request_user_agent or "")[:512]
         metadata = event.get("metadata")
+        device_type, platform = _user_agent_traits(user_agent)
         rows.append(
-            TelemetryEvent(
-                type=event["type"],
-                page=scrub_url(event.get("page") or ""),
-                action=scrub_text(event.get("action") or "", max_length=200),
-                duration=event.get("duration"),
-                metadata=scrub_data(metadata) if metadata is not None else None,
-                user_agent=user_agent,
-                platform=event.get("platform") or platform_from_user_agent(user_agent),
-                session_id=event.get("sessionId") or "",
-                user_id=scrub_user_id(event.get("userId") or "")[:128],
-                anonymous_id=event.get("anonymousId") or "",
-                device_type=event.get("deviceType") or device_type_from_user_agent(user_agent),
-                region=event.get("region") or "",
-                client_timestamp=event.get("timestamp"),
-                created_at=now,
+            (
+                event["type"],
+                _page_scrub(event.get("page") or ""),
+                scrub_text(event.get("action") or "", max_length=200),
+                event.get("duration"),
+                scrub_data(metadata) if metadata is not None else None,
+                user_agent,
+                event.get("platform") or platform,
+                event.get("sessionId") or "",
+                scrub_user_id(event.get("userId") or "")[:128],
+                event.get("anonymousId") or "",
+                event.get("deviceType") or device_type,
+                event.get("region") or "",
+                event.get("timestamp"),
+                now,
             )
         )
-    TelemetryEvent.objects.bulk_create(rows)
+    if rows and connection.vendor == "postgresql":
+        _copy_rows(rows)
+    else:
+        TelemetryEvent.objects.bulk_create(
+            TelemetryEvent(**dict(zip(_COLUMNS, row, strict=True))) for row in rows
+        )
     return len(rows)
+
+
+_COLUMNS = (
+    "type",
+    "page",
+    "action",
+    "duration",
+    "metadata",
+    "user_agent",
+    "platform",
+    "session_id",
+    "user_id",
+    "anonymous_id",
+    "device_type",
+    "region",
+    "client_timestamp",
+    "created_at",
+)
+_METADATA = _COLUMNS.index("metadata")
+
+
+def _copy_rows(rows: list[tuple]) -> None:
+    table = TelemetryEvent._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            if row[_METADATA] is not None:
+                row = (*row[:_METADATA], Jsonb(row[_METADATA]), *row[_METADATA + 1 :])
+            copy.write_row(row)
 
 
 def event_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:

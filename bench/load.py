@@ -1,0 +1,156 @@
+"""The load generator: closed-loop clients with keep-alive, run apart from the server.
+
+`python -m bench.load --ports 8101,8102 --clients 16 --seconds 20 --out load.json` starts the
+clients in two processes (threads within each, so the generator itself is not the bottleneck),
+spreads them over the ports (one gunicorn per port), and writes every request's start time,
+latency, status and how many items the answer says were stored, as JSON. Scenarios:
+`batch` (POST /api/telemetry/batch), `errors` (POST /api/errors over `--distinct` errors) and
+`upsert` (the raw baseline of `errors`: one INSERT … ON CONFLICT DO UPDATE per report, straight
+to PostgreSQL). Clients stop after `--seconds` or as soon as `--stop-file` exists.
+"""
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import random
+import threading
+import time
+
+import psycopg
+
+from bench.payloads import batch_bodies, error_bodies
+
+PATHS = {"batch": "/api/telemetry/batch", "errors": "/api/errors"}
+
+
+def _running(deadline: float, stop_file: str) -> bool:
+    return time.monotonic() < deadline and not (stop_file and os.path.exists(stop_file))
+
+
+def _client(options: dict, port: int, bodies: list[bytes], offset: int, results: list) -> None:
+    path, deadline, stop_file = PATHS[options["scenario"]], options["deadline"], options["stop"]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+    rng = random.Random(offset)
+    while _running(deadline, stop_file):
+        body = bodies[rng.randrange(len(bodies))]
+        started = time.monotonic()
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            answer = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            status, answer = 0, b""
+        latency = time.monotonic() - started
+        stored = 0
+        if status in (200, 201):
+            stored = json.loads(answer).get("recorded", 1)
+        results.append((time.time() - latency, latency, status, stored))
+    connection.close()
+
+
+def _upsert_client(options: dict, _port: int, _bodies: list, offset: int, results: list) -> None:
+    """Run the raw equivalent of one error report: a single upsert of its group row."""
+    rng = random.Random(offset)
+    table, template = options["table"], options["template_id"]
+    with psycopg.connect(options["database_url"], autocommit=True) as connection:
+        columns = [
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "AND column_name NOT IN ('id', 'fingerprint') ORDER BY ordinal_position",
+                [table],
+            )
+        ]
+        listed = ", ".join(columns)
+        selected = ", ".join("1" if column == "frequency" else column for column in columns)
+        statement = (
+            f"INSERT INTO {table} ({listed}, fingerprint) SELECT {selected}, %s "
+            f"FROM errors_errorlog WHERE id = %s ON CONFLICT (fingerprint) DO UPDATE SET "
+            f"frequency = {table}.frequency + 1, last_seen = now(), page = excluded.page, "
+            "metadata = excluded.metadata"
+        )
+        while _running(options["deadline"], options["stop"]):
+            fingerprint = f"bench-{rng.randrange(options['distinct'])}"
+            started = time.monotonic()
+            try:
+                connection.execute(statement, [fingerprint, template])
+                status = 200
+            except psycopg.Error:
+                status = 0
+            latency = time.monotonic() - started
+            results.append((time.time() - latency, latency, status, int(status == 200)))
+
+
+def _process(args: tuple) -> list:
+    options, clients, seed, first_client = args
+    options = {**options, "deadline": time.monotonic() + options["seconds"]}
+    bodies: list[bytes] = []
+    if options["scenario"] == "batch":
+        bodies = batch_bodies(count=50, events_per_batch=options["events"], seed=seed)
+    elif options["scenario"] == "errors":
+        bodies = error_bodies(distinct=options["distinct"])
+    target = _upsert_client if options["scenario"] == "upsert" else _client
+    ports = options["ports"]
+    results: list = []
+    threads = [
+        threading.Thread(
+            target=target,
+            args=(options, ports[(first_client + n) % len(ports)], bodies, seed * 100 + n, results),
+        )
+        for n in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=["batch", "errors", "upsert"], default="batch")
+    parser.add_argument("--ports", default="0", help="Comma-separated server ports.")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--events", type=int, default=100, help="Events per batch.")
+    parser.add_argument("--distinct", type=int, default=10, help="Distinct errors reported.")
+    parser.add_argument("--database-url", default="", help="For the upsert scenario.")
+    parser.add_argument("--table", default="bench_errorlog", help="For the upsert scenario.")
+    parser.add_argument("--template-id", type=int, default=0, help="ErrorLog row to copy.")
+    parser.add_argument("--stop-file", default="")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--out", required=True)
+    options = parser.parse_args()
+    shared = {
+        "scenario": options.scenario,
+        "ports": [int(port) for port in options.ports.split(",")],
+        "seconds": options.seconds,
+        "events": options.events,
+        "distinct": options.distinct,
+        "database_url": options.database_url,
+        "table": options.table,
+        "template_id": options.template_id,
+        "stop": options.stop_file,
+    }
+    processes = max(1, min(options.processes, options.clients))
+    shares = [
+        options.clients // processes + (n < options.clients % processes) for n in range(processes)
+    ]
+    jobs, first = [], 0
+    for n, share in enumerate(shares):
+        jobs.append((shared, share, 1000 + n, first))
+        first += share
+    with multiprocessing.Pool(processes) as pool:
+        results = [row for rows in pool.map(_process, jobs) for row in rows]
+    with open(options.out, "w") as output:
+        json.dump({"requests": results, "clients": options.clients}, output)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,707 @@
+"""`make bench` / `make bench-smoke`: load the production stack and compare it with raw PostgreSQL.
+
+Starts, on a fresh PostgreSQL database and the bench's Redis database: two gunicorn masters
+(gunicorn.conf.py, two ports, as two hosts behind a load balancer would be) and two Celery
+workers; loads them from a separate process (bench/load.py); prints a table with pass/fail per
+target and writes bench/results.json. Every throughput is a ratio to a raw baseline measured
+in the same run, since absolute numbers on a shared machine drift. docs/performance.md says
+how to read it. The smoke run is the same with 3 seconds of load and fewer clients; it fails
+only on correctness (an error answer, a lost event, a stack that does not start).
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+RESULTS = ROOT / "bench" / "results.json"
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+WSGI = "config.wsgi"
+# The load generator's events; the service also records its own API calls in the same table.
+BENCH_EVENTS = "anonymous_id LIKE 'anon%%'"
+QUIET = ("--concurrency", "1", "--loglevel", "warning")
+EVENT_TABLE = "telemetry_telemetryevent"
+EVENT_COLUMNS = (
+    "type, page, action, duration, metadata, user_agent, platform, session_id, user_id, "
+    "anonymous_id, device_type, region, client_timestamp, created_at"
+)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Return the nearest-rank percentile of `values` (0 when empty)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def ensure_services() -> None:
+    """Start PostgreSQL and Redis when they are down, as .ci/run does."""
+    if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], check=False).returncode:
+        version = sorted(os.listdir("/etc/postgresql"))[0]
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"], check=False
+        )
+    ping = ["redis-cli", "-h", "127.0.0.1", "ping"]
+    if subprocess.run(ping, capture_output=True, check=False).returncode:
+        subprocess.run(
+            ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--save", ""],
+            check=False,
+        )
+    for _ in range(30):
+        ready = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], check=False)
+        if not ready.returncode and not subprocess.run(ping, capture_output=True).returncode:
+            return
+        time.sleep(1)
+    raise SystemExit("PostgreSQL or Redis did not start.")
+
+
+class Stack:
+    """The production stack on a fresh database: gunicorn masters and Celery workers."""
+
+    def __init__(self, *, web_processes: int, celery_workers: int):
+        self.database = f"bench_{os.getpid()}_{secrets.token_hex(3)}"
+        self.database_url = ADMIN_URL.rsplit("/", 1)[0] + "/" + self.database
+        self.ports = [free_port() for _ in range(web_processes)]
+        self.celery_workers = celery_workers
+        self.masters: list[subprocess.Popen] = []
+        self.workers: list[subprocess.Popen] = []
+        self.logs = tempfile.TemporaryDirectory(prefix="bench-logs-")
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": REDIS_URL,
+            "CELERY_BROKER_URL": REDIS_URL,
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "false",
+            "SENTRY_DSN": "",
+            "NEXT_PUBLIC_SENTRY_DSN": "",
+            "ENABLE_ANALYTICS": "1",
+            # Every client is 127.0.0.1: keep the limiter's Redis round trip, never its 429.
+            "TELEMETRY_RATE_LIMIT": "1000000000",
+            "ERRORS_RATE_LIMIT": "1000000000",
+            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+            "LOG_LEVEL": "WARNING",
+            "GUNICORN_LOG_LEVEL": "warning",
+            "PYTHONWARNINGS": "ignore",
+        }
+
+    def __enter__(self):
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{self.database}"')
+        subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], capture_output=True, check=False)
+        log(f"database {self.database}: migrating")
+        subprocess.run(
+            [BIN / "python", "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+        )
+        for number, port in enumerate(self.ports, start=1):
+            self.masters.append(
+                self._spawn(
+                    f"web{number}",
+                    [BIN / "gunicorn", "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}", WSGI],
+                )
+            )
+        for number in range(1, self.celery_workers + 1):
+            self.workers.append(
+                self._spawn(
+                    f"celery{number}",
+                    [BIN / "celery", "-A", "config", "worker", "-n", f"bench{number}@%h", *QUIET],
+                )
+            )
+        for port in self.ports:
+            self._wait_http(port)
+        log(f"web on ports {self.ports}, {self.celery_workers} Celery workers")
+        return self
+
+    def _spawn(self, name: str, command: list) -> subprocess.Popen:
+        output = open(Path(self.logs.name) / f"{name}.log", "w")  # noqa: SIM115
+        return subprocess.Popen(
+            [str(part) for part in command],
+            cwd=ROOT,
+            env=self.env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def _wait_http(self, port: int) -> None:
+        for _ in range(120):
+            url = f"http://127.0.0.1:{port}/api/health"
+            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2):
+                return
+            time.sleep(0.25)
+        self.dump_logs()
+        raise SystemExit(f"gunicorn on port {port} did not answer /api/health.")
+
+    def dump_logs(self) -> None:
+        for path in sorted(Path(self.logs.name).glob("*.log")):
+            tail = path.read_text(errors="replace")[-3000:]
+            if tail.strip():
+                print(f"--- {path.name} ---\n{tail}", file=sys.stderr)
+
+    def web_worker_pids(self) -> list[int]:
+        """Return the pids of the gunicorn worker processes (children of the masters)."""
+        pids = []
+        for master in self.masters:
+            with contextlib.suppress(OSError):
+                children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text()
+                pids += [int(pid) for pid in children.split()]
+        return pids
+
+    def celery_ping(self) -> int:
+        """Return how many Celery workers answer a broadcast ping."""
+        answer = subprocess.run(
+            [BIN / "celery", "-A", "config", "inspect", "ping", "--timeout", "2", "--json"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        with contextlib.suppress(ValueError):
+            replies = json.loads(answer.stdout.strip().splitlines()[-1])
+            return sum(1 for name in replies if name.startswith("bench"))
+        return 0
+
+    def connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.database_url, autocommit=True)
+
+    def __exit__(self, *exc_info):
+        for process in self.masters + self.workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.masters + self.workers:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if exc_info[0] is not None:
+            self.dump_logs()
+        self.logs.cleanup()
+        subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], capture_output=True, check=False)
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        log(f"stack stopped, database {self.database} dropped")
+
+
+class RssSampler(threading.Thread):
+    """Sample the resident memory of every web worker; keep the peak."""
+
+    def __init__(self, stack: Stack):
+        super().__init__(daemon=True)
+        self.stack = stack
+        self.peak_kib = 0
+        self.samples = 0
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            for pid in self.stack.web_worker_pids():
+                with contextlib.suppress(OSError, ValueError):
+                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+                            self.samples += 1
+            time.sleep(0.25)
+
+
+def load_command(stack: Stack, *, clients: int, seconds: float, output: str, extra=()) -> list:
+    return [
+        *(BIN / "python", "-m", "bench.load"),
+        *("--ports", ",".join(map(str, stack.ports)), "--clients", str(clients)),
+        *("--seconds", str(seconds), "--out", output, *extra),
+    ]
+
+
+def run_load(stack: Stack, *, clients: int, seconds: float, extra=()) -> list:
+    """Run bench/load.py in its own process against every web port; return its requests."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as output:
+        command = load_command(
+            stack, clients=clients, seconds=seconds, output=output.name, extra=extra
+        )
+        subprocess.run(command, cwd=ROOT, check=True)
+        return json.loads(Path(output.name).read_text())["requests"]
+
+
+def latency_summary(requests: list) -> dict:
+    latencies = [row[1] * 1000 for row in requests]
+    wall = max((r[0] + r[1] for r in requests), default=0) - min(
+        (r[0] for r in requests), default=0
+    )
+    return {
+        "requests": len(requests),
+        "perSecond": round(len(requests) / wall) if wall else 0,
+        "p50Ms": round(percentile(latencies, 0.50), 1),
+        "p99Ms": round(percentile(latencies, 0.99), 1),
+        "non2xx": sum(1 for row in requests if not 200 <= row[2] < 300),
+    }
+
+
+def raw_copy_rate(stack: Stack, *, after_id: int) -> tuple[int, float]:
+    """COPY the rows ingestion stored into a same-indexed copy of the table; return rows/s."""
+    with stack.connect() as connection:
+        connection.execute(f"CREATE TABLE bench_copy (LIKE {EVENT_TABLE} INCLUDING ALL)")
+        buffer = bytearray()
+        with connection.cursor().copy(
+            f"COPY (SELECT {EVENT_COLUMNS} FROM {EVENT_TABLE} WHERE id > {after_id} "
+            f"AND {BENCH_EVENTS} ORDER BY id) TO STDOUT"
+        ) as copy:
+            for chunk in copy:
+                buffer += chunk
+        rows = buffer.count(b"\n")
+        started = time.monotonic()
+        with connection.cursor().copy(f"COPY bench_copy ({EVENT_COLUMNS}) FROM STDIN") as copy:
+            for offset in range(0, len(buffer), 1 << 20):
+                copy.write(buffer[offset : offset + (1 << 20)])
+        elapsed = time.monotonic() - started
+        connection.execute("DROP TABLE bench_copy")
+    return rows, rows / elapsed if elapsed else 0.0
+
+
+def validation_cost() -> dict:
+    """Return the per-event cost (µs) of the DRF serializer and of the fast validator."""
+    answer = subprocess.run(
+        [BIN / "python", "-m", "bench.validation_cost"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "sqlite:///:memory:", "REDIS_URL": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(answer.stdout)
+
+
+def batch_ingest(stack: Stack, *, clients: int, seconds: float) -> dict:
+    """Section 1: batches over HTTP against a raw COPY of the same rows."""
+    run_load(stack, clients=clients, seconds=min(2.0, seconds / 3))  # warm-up, not counted
+    with stack.connect() as connection:
+        before_id, before = connection.execute(
+            f"SELECT coalesce(max(id), 0), count(*) FROM {EVENT_TABLE} WHERE {BENCH_EVENTS}"
+        ).fetchone()
+    requests = run_load(stack, clients=clients, seconds=seconds)
+    with stack.connect() as connection:
+        (after,) = connection.execute(
+            f"SELECT count(*) FROM {EVENT_TABLE} WHERE {BENCH_EVENTS}"
+        ).fetchone()
+    accepted = sum(row[3] for row in requests if 200 <= row[2] < 300)
+    stored = after - before
+    wall = max(r[0] + r[1] for r in requests) - min(r[0] for r in requests)
+    latencies = [row[1] * 1000 for row in requests]
+    copied, copy_rate = raw_copy_rate(stack, after_id=before_id)
+    events_per_second = stored / wall if wall else 0.0
+    return {
+        "clients": clients,
+        "seconds": round(wall, 2),
+        "requests": len(requests),
+        "non2xx": sum(1 for row in requests if not 200 <= row[2] < 300),
+        "eventsAccepted": accepted,
+        "eventsStored": stored,
+        "eventsLost": accepted - stored,
+        "eventsPerSecond": round(events_per_second),
+        "p50Ms": round(percentile(latencies, 0.50), 1),
+        "p99Ms": round(percentile(latencies, 0.99), 1),
+        "rawCopyRows": copied,
+        "rawCopyRowsPerSecond": round(copy_rate),
+        "ratioToRawCopy": round(events_per_second / copy_rate, 3) if copy_rate else 0.0,
+    }
+
+
+def error_ingest(stack: Stack, *, clients: int, seconds: float, distinct_counts) -> dict:
+    """Section 2: error reports over HTTP against the raw upsert, per number of distinct errors."""
+    results = {}
+    for distinct in distinct_counts:
+        with stack.connect() as connection:
+            connection.execute("TRUNCATE errors_errorlog CASCADE")
+            before = connection.execute(
+                "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+            ).fetchone()[0]
+        requests = run_load(
+            stack,
+            clients=clients,
+            seconds=seconds,
+            extra=("--scenario", "errors", "--distinct", str(distinct)),
+        )
+        with stack.connect() as connection:
+            frequencies, groups, template = connection.execute(
+                "SELECT coalesce(sum(frequency), 0), count(*), min(id) FROM errors_errorlog"
+            ).fetchone()
+            connection.execute(
+                "DROP TABLE IF EXISTS bench_errorlog; "
+                "CREATE TABLE bench_errorlog (LIKE errors_errorlog INCLUDING ALL)"
+            )
+        raw = run_load(
+            stack,
+            clients=clients,
+            seconds=seconds,
+            extra=(
+                *("--scenario", "upsert", "--distinct", str(distinct)),
+                *("--database-url", stack.database_url, "--template-id", str(template or 0)),
+            ),
+        )
+        with stack.connect() as connection:
+            (raw_frequencies,) = connection.execute(
+                "SELECT coalesce(sum(frequency), 0) FROM bench_errorlog"
+            ).fetchone()
+            connection.execute("DROP TABLE bench_errorlog")
+            after = connection.execute(
+                "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+            ).fetchone()[0]
+        accepted = sum(row[3] for row in requests if 200 <= row[2] < 300)
+        http, baseline = latency_summary(requests), latency_summary(raw)
+        results[str(distinct)] = {
+            **http,
+            "accepted": accepted,
+            "storedFrequencySum": int(frequencies),
+            "groups": groups,
+            # Every accepted report is counted once, in one of at most `distinct` groups.
+            "countsExact": int(frequencies) == accepted and 0 < groups <= distinct,
+            "deadlocks": after - before,
+            "rawUpsertsPerSecond": baseline["perSecond"],
+            "rawUpsertP99Ms": baseline["p99Ms"],
+            "rawCountsExact": int(raw_frequencies) == sum(row[3] for row in raw),
+            "ratioToRawUpsert": round(http["perSecond"] / baseline["perSecond"], 3)
+            if baseline["perSecond"]
+            else 0.0,
+        }
+        log(f"  {distinct} distinct: {results[str(distinct)]}")
+    return results
+
+
+def rollup_check(stack: Stack) -> dict:
+    """Send the roll-up task twice at once to the two Celery workers; the roll-ups must count
+    every raw event before the roll-up point exactly once."""
+    for _ in range(2):
+        subprocess.run(
+            [BIN / "celery", "-A", "config", "call", "telemetry.rollup"],
+            cwd=ROOT,
+            env=stack.env,
+            capture_output=True,
+            check=True,
+        )
+    until, stable = None, 0
+    for _ in range(240):
+        with stack.connect() as connection:
+            row = connection.execute(
+                "SELECT rolled_up_until FROM telemetry_telemetryrollupstate"
+            ).fetchone()
+            active = connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND query ILIKE '%telemetry_%' "
+                "AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+        stable = stable + 1 if row and row[0] and row[0] == until and not active else 0
+        if stable >= 3:
+            break
+        until = row[0] if row else None
+        time.sleep(0.5)
+    with stack.connect() as connection:
+        (raw,) = connection.execute(
+            "SELECT count(*) FROM telemetry_telemetryevent WHERE created_at < %s", [until]
+        ).fetchone()
+        (rolled,) = connection.execute(
+            "SELECT coalesce(sum(count), 0) FROM telemetry_telemetryaggregate"
+        ).fetchone()
+    return {"rolledUpUntil": str(until), "rawEvents": raw, "rolledUpEvents": int(rolled)}
+
+
+def retention_under_load(stack: Stack, *, rows: int, clients: int, seconds: float) -> dict:
+    """Section 4: purge `rows` expired events while batch ingest runs; compare ingest p99."""
+    log(f"  loading {rows} expired events")
+    with stack.connect() as connection:
+        connection.execute(
+            f"INSERT INTO {EVENT_TABLE} ({EVENT_COLUMNS}) "
+            "SELECT 'page_view', '/flow', '', NULL, '{\"referrer\": \"/home\"}'::jsonb, "
+            "'Mozilla/5.0 (X11; Linux x86_64)', 'Linux', 's' || (g %% 5000), '', '', 'desktop', "
+            "'', NULL, now() - interval '40 days' - g * interval '1 second' "
+            "FROM generate_series(1, %s) AS g",
+            [rows],
+        )
+        connection.execute(f"VACUUM ANALYZE {EVENT_TABLE}")
+    baseline = latency_summary(run_load(stack, clients=clients, seconds=seconds))
+    log(f"  ingest alone: {baseline}")
+    with tempfile.TemporaryDirectory() as folder:
+        output, stop = f"{folder}/load.json", f"{folder}/stop"
+        command = load_command(
+            stack, clients=clients, seconds=600, output=output, extra=("--stop-file", stop)
+        )
+        loader = subprocess.Popen(command, cwd=ROOT)
+        time.sleep(1.5)
+        started = time.time()
+        purge = subprocess.run(
+            [BIN / "python", "manage.py", "purge_expired"],
+            cwd=ROOT,
+            env=stack.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        ended = time.time()
+        Path(stop).touch()
+        loader.wait()
+        requests = json.loads(Path(output).read_text())["requests"]
+    during = latency_summary([row for row in requests if started <= row[0] <= ended])
+    with stack.connect() as connection:
+        (left,) = connection.execute(
+            f"SELECT count(*) FROM {EVENT_TABLE} WHERE created_at < now() - interval '31 days'"
+        ).fetchone()
+    return {
+        "expiredRows": rows,
+        "purgeSeconds": round(ended - started, 1),
+        "purgeExitCode": purge.returncode,
+        "expiredLeft": left,
+        "ingestAlone": baseline,
+        "ingestDuringPurge": during,
+        "p99Increase": round(during["p99Ms"] / baseline["p99Ms"] - 1, 3)
+        if baseline["p99Ms"]
+        else 0.0,
+    }
+
+
+def errors_available(stack: Stack) -> bool:
+    """Return whether this branch serves POST /api/errors (the errors issue)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{stack.ports[0]}/api/errors",
+        data=b"{}",
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        urllib.request.urlopen(request, timeout=5)
+    except urllib.error.HTTPError as error:
+        return error.code != 404
+    except OSError:
+        return False
+    return True
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="A 3-second correctness run.")
+    options = parser.parse_args()
+    clients, seconds = (4, 3.0) if options.smoke else (16, 20.0)
+
+    ensure_services()
+    results: dict = {
+        "mode": "smoke" if options.smoke else "full",
+        "cpuCount": os.cpu_count(),
+        "loadAverageAtStart": os.getloadavg()[0],
+        "startedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    if not options.smoke:
+        log("validation cost per event (in process, no HTTP)")
+        results["validation"] = validation_cost()
+    with Stack(web_processes=2, celery_workers=2) as stack:
+        sampler = RssSampler(stack)
+        sampler.start()
+        log(f"section 1: batch ingest, {clients} clients for {seconds:.0f}s over 2 web processes")
+        results["batchIngest"] = batch_ingest(stack, clients=clients, seconds=seconds)
+        ingest_ended = time.time()
+        sampler.running = False
+        sampler.join()
+        results["webWorkerPeakRssMB"] = round(sampler.peak_kib / 1024, 1)
+        results["rssSamples"] = sampler.samples
+        results["scaleOut"] = {
+            "webProcesses": len(stack.ports),
+            "celeryWorkersAnswering": stack.celery_ping(),
+            "celeryWorkersStarted": len(stack.workers),
+        }
+        if errors_available(stack):
+            log("section 2: error ingest vs raw upsert")
+            results["errorIngest"] = error_ingest(
+                stack,
+                clients=10 if options.smoke else 50,
+                seconds=2 if options.smoke else 10,
+                distinct_counts=(10,) if options.smoke else (1, 10, 1000),
+            )
+        else:
+            results["errorIngest"] = "not available: POST /api/errors is not on this branch"
+        log("scale-out: the roll-up task twice at once on two Celery workers")
+        # Roll-ups leave the last 30 s to raw reads; section 1's events must be older.
+        time.sleep(max(0.0, ingest_ended + 31 - time.time()))
+        results["scaleOut"]["rollup"] = rollup_check(stack)
+        log("section 4: purge_expired while batch ingest runs")
+        results["retention"] = retention_under_load(
+            stack,
+            rows=20_000 if options.smoke else 1_000_000,
+            clients=clients,
+            seconds=seconds / 2,
+        )
+    results["metrics"] = (
+        "not measured: loading 10 M events takes longer than the 10-minute budget on this "
+        "machine; see docs/performance.md"
+    )
+    results["checks"] = checks(results, smoke=options.smoke)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    failed = [check for check in results["checks"] if not check["pass"] and check["gate"]]
+    return 1 if failed else 0
+
+
+def checks(results: dict, *, smoke: bool) -> list[dict]:
+    """Return each target with its measured value and whether it passes.
+
+    `gate` marks the checks that decide the exit code: all of them in a full run, only the
+    correctness ones in the smoke run (3 seconds on a busy CI box says nothing about speed).
+    """
+    batch = results["batchIngest"]
+    scale = results["scaleOut"]
+    rollup = scale["rollup"]
+    retention = results["retention"]
+    rows = [
+        ("batch ingest vs raw COPY", batch["ratioToRawCopy"], ">= 0.20", 0.20, False),
+        ("batch ingest p99 (ms)", batch["p99Ms"], "<= 100", 100, False),
+        ("batch ingest non-2xx", batch["non2xx"], "== 0", 0, True),
+        ("batch ingest lost events", batch["eventsLost"], "== 0", 0, True),
+        ("web worker peak RSS (MB)", results["webWorkerPeakRssMB"], "<= 150", 150, False),
+        (
+            "Celery workers answering",
+            scale["celeryWorkersAnswering"],
+            f"== {scale['celeryWorkersStarted']}",
+            scale["celeryWorkersStarted"],
+            True,
+        ),
+    ]
+    if isinstance(results["errorIngest"], dict):
+        for distinct, run in results["errorIngest"].items():
+            rows += [
+                (
+                    f"errors x{distinct} vs raw upsert",
+                    run["ratioToRawUpsert"],
+                    ">= 0.5",
+                    0.5,
+                    False,
+                ),
+                (f"errors x{distinct} p99 (ms)", run["p99Ms"], "<= 250", 250, False),
+                (f"errors x{distinct} exact counts", run["countsExact"], "== True", True, True),
+                (f"errors x{distinct} deadlocks", run["deadlocks"], "== 0", 0, True),
+                (f"errors x{distinct} non-2xx", run["non2xx"], "== 0", 0, True),
+            ]
+    rows += [
+        ("purge: ingest p99 increase", retention["p99Increase"], "<= 0.20", 0.20, False),
+        ("purge: expired rows left", retention["expiredLeft"], "== 0", 0, True),
+        ("purge: ingest non-2xx", retention["ingestDuringPurge"]["non2xx"], "== 0", 0, True),
+        (
+            "roll-ups (2 workers) count raw once",
+            rollup["rolledUpEvents"],
+            f"== {rollup['rawEvents']}",
+            rollup["rawEvents"] or -1,
+            True,
+        ),
+    ]
+    table = []
+    for name, value, target, bound, correctness in rows:
+        if target.startswith(">="):
+            passed = value >= bound
+        elif target.startswith("<="):
+            passed = value <= bound
+        else:
+            passed = value == bound
+        if name == "batch ingest lost events":
+            passed = passed and batch["eventsStored"] > 0
+        table.append(
+            {
+                "check": name,
+                "value": value,
+                "target": target,
+                "pass": passed,
+                "gate": correctness or not smoke,
+            }
+        )
+    return table
+
+
+def print_table(results: dict) -> None:
+    batch = results["batchIngest"]
+    print()
+    print(
+        f"== bench ({results['mode']}), {results['cpuCount']} cores, "
+        f"load average at start {results['loadAverageAtStart']:.2f}"
+    )
+    print(
+        f"1. batch ingest: {batch['eventsPerSecond']} events/s over {batch['seconds']}s "
+        f"({batch['requests']} requests of 100 events, {batch['clients']} clients), "
+        f"p50 {batch['p50Ms']} ms, p99 {batch['p99Ms']} ms, non-2xx {batch['non2xx']}, "
+        f"accepted {batch['eventsAccepted']}, stored {batch['eventsStored']}"
+    )
+    print(
+        f"   raw COPY of the same {batch['rawCopyRows']} rows: "
+        f"{batch['rawCopyRowsPerSecond']} rows/s; ratio {batch['ratioToRawCopy']}"
+    )
+    if "validation" in results:
+        validation = results["validation"]
+        print(
+            f"   validation per event: DRF serializer {validation['serializerMicroseconds']} µs, "
+            f"fast validator {validation['fastMicroseconds']} µs"
+        )
+    if isinstance(results["errorIngest"], dict):
+        for distinct, run in results["errorIngest"].items():
+            print(
+                f"2. error ingest, {distinct} distinct: {run['perSecond']} reports/s, "
+                f"p50 {run['p50Ms']} ms, p99 {run['p99Ms']} ms, accepted {run['accepted']}, "
+                f"stored frequencies {run['storedFrequencySum']}, deadlocks {run['deadlocks']}; "
+                f"raw upsert {run['rawUpsertsPerSecond']}/s; ratio {run['ratioToRawUpsert']}"
+            )
+    else:
+        print(f"2. error ingest: {results['errorIngest']}")
+    print(f"3. metrics: {results['metrics']}")
+    retention = results["retention"]
+    print(
+        f"4. retention: purge_expired of {retention['expiredRows']} expired events took "
+        f"{retention['purgeSeconds']} s; ingest p99 {retention['ingestAlone']['p99Ms']} ms "
+        f"alone, {retention['ingestDuringPurge']['p99Ms']} ms during the purge "
+        f"({retention['p99Increase']:+.0%})"
+    )
+    print(f"5. web worker peak RSS: {results['webWorkerPeakRssMB']} MB")
+    scale = results["scaleOut"]
+    print(
+        f"scale-out: {scale['webProcesses']} gunicorn masters, "
+        f"{scale['celeryWorkersAnswering']}/{scale['celeryWorkersStarted']} Celery workers "
+        "answering; no lost events is checked across both web processes"
+    )
+    rollup = scale["rollup"]
+    print(
+        f"   roll-up task sent twice at once: {rollup['rolledUpEvents']} events in roll-ups, "
+        f"{rollup['rawEvents']} raw events before {rollup['rolledUpUntil']}"
+    )
+    print()
+    print(f"{'check':34} {'value':>12}  {'target':10} result")
+    for check in results["checks"]:
+        verdict = "PASS" if check["pass"] else ("FAIL" if check["gate"] else "fail (not gated)")
+        print(f"{check['check']:34} {check['value']!s:>12}  {check['target']:10} {verdict}")
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py config.wsgi`.
+
+Sized for a small host (2 cores): ingestion is CPU-bound Python (JSON, validation, scrubbing),
+so one process per core plus one keeps both cores busy while another waits on PostgreSQL,
+and two threads per process overlap database round trips without a GIL fight. Every value
+can be overridden from the environment; see docs/performance.md for the measurements.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# Browsers and SDKs send batches back to back: keep connections open between them.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# Load Django once in the master; workers share its pages copy-on-write (less RSS, fast start).
+preload_app = True
+# Recycle workers now and then so a slow leak can never grow a worker past its memory budget.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+backlog = 512
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
