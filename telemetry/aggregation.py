@@ -153,6 +153,8 @@ def floor_hour(value: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class RollupResult:
+    """What a roll-up run covered: events of [start, until) and the hourly rows written."""
+
     start: datetime
     until: datetime
     events: int
