@@ -26,6 +26,7 @@ from telemetry.models import (
     TelemetryAggregate,
     TelemetryDailyAggregate,
     TelemetryDailyDurationAggregate,
+    TelemetryDailySketch,
     TelemetryDailyUnique,
     TelemetryDurationAggregate,
     TelemetryEvent,
@@ -77,6 +78,41 @@ def histogram_quantiles(histogram: dict[int, int], quantiles) -> list[float | No
             if results[position] is None and seen >= rank:
                 results[position] = round(bucket_value(bucket), 2)
     return results
+
+
+SKETCH_PRECISION = 14
+SKETCH_REGISTERS = 1 << SKETCH_PRECISION
+_SKETCH_ALPHA = 0.7213 / (1 + 1.079 / SKETCH_REGISTERS)
+_INVERSE_POWERS = [2.0**-rank for rank in range(66)]
+
+
+def sketch_add(registers: bytearray, hashed: int) -> None:
+    """Add a 64-bit ID hash to a HyperLogLog sketch of SKETCH_REGISTERS registers."""
+    unsigned = hashed & 0xFFFF_FFFF_FFFF_FFFF
+    index = unsigned & (SKETCH_REGISTERS - 1)
+    rest = unsigned >> SKETCH_PRECISION
+    rank = 64 - SKETCH_PRECISION - rest.bit_length() + 1
+    if rank > registers[index]:
+        registers[index] = rank
+
+
+def sketch_merge(sketches) -> bytearray:
+    """Return the union of sketches (the register-wise maximum)."""
+    merged = bytearray(SKETCH_REGISTERS)
+    for sketch in sketches:
+        merged = bytearray(map(max, merged, bytes(sketch)))
+    return merged
+
+
+def sketch_estimate(registers: bytearray) -> int:
+    """Return the estimated number of distinct IDs added (standard error 1.04/sqrt(m))."""
+    estimate = (
+        _SKETCH_ALPHA * SKETCH_REGISTERS**2 / sum(_INVERSE_POWERS[rank] for rank in registers)
+    )
+    empty = registers.count(0)
+    if estimate <= 2.5 * SKETCH_REGISTERS and empty:
+        estimate = SKETCH_REGISTERS * math.log(SKETCH_REGISTERS / empty)
+    return round(estimate)
 
 
 def value_hash(value: str) -> int:
@@ -210,6 +246,7 @@ def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> 
                     _any_type_unique_sql(sql),
                     [kind.value, connection.ops.adapt_datefield_value(first_day.date())],
                 )
+        _rebuild_sketches(first_day=first_day.date())
         events = TelemetryEvent.objects.filter(created_at__gte=start, created_at__lt=until).count()
         state.rolled_up_until = until
         state.save(update_fields=["rolled_up_until"])
@@ -219,6 +256,32 @@ def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> 
         events=events,
         aggregate_rows=aggregate_rows,
         duration_rows=duration_rows,
+    )
+
+
+def _rebuild_sketches(*, first_day) -> None:
+    """Rebuild the sketches of the days from `first_day` on from their exact ID sets."""
+    TelemetryDailySketch.objects.filter(day__gte=first_day).delete()
+    sketches: dict[tuple, list] = {}
+    ids = (
+        TelemetryDailyUnique.objects.filter(day__gte=first_day)
+        .values_list("kind", "type", "day", "value_hash")
+        .iterator(chunk_size=20_000)
+    )
+    for kind, type_, day, hashed in ids:
+        entry = sketches.get((kind, type_, day))
+        if entry is None:
+            entry = sketches[(kind, type_, day)] = [bytearray(SKETCH_REGISTERS), 0]
+        sketch_add(entry[0], hashed)
+        entry[1] += 1
+    TelemetryDailySketch.objects.bulk_create(
+        [
+            TelemetryDailySketch(
+                kind=kind, type=type_, day=day, distinct_count=count, registers=bytes(registers)
+            )
+            for (kind, type_, day), (registers, count) in sketches.items()
+        ],
+        batch_size=200,
     )
 
 

@@ -180,6 +180,31 @@ class TelemetryDailyUnique(models.Model):
         return f"{self.kind} {self.value_hash} on {self.day} ({self.type})"
 
 
+class TelemetryDailySketch(models.Model):
+    """A HyperLogLog sketch of the day's set of sessions or users of one type (or `*`).
+
+    Windows with more distinct IDs than TELEMETRY["EXACT_UNIQUE_LIMIT"] are counted by merging
+    sketches (standard error 0.81 %) instead of reading every ID.
+    """
+
+    kind = models.CharField(max_length=8, choices=UniqueKind.choices)
+    type = models.CharField(max_length=40)
+    day = models.DateField()
+    distinct_count = models.BigIntegerField(help_text="Exact count of the day's IDs.")
+    registers = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            # Its index also serves the read of a kind's sketches over a range of days.
+            models.UniqueConstraint(
+                fields=["kind", "type", "day"], name="telemetry_daily_sketch_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} sketch of {self.day} ({self.type})"
+
+
 class TelemetryRollupState(models.Model):
     """The single row that says up to when the roll-ups are complete.
 

@@ -3,6 +3,7 @@
 from collections import Counter
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -15,11 +16,15 @@ from telemetry.aggregation import (
     histogram_merge,
     histogram_quantiles,
     rollup_watermark,
+    sketch_add,
+    sketch_estimate,
+    sketch_merge,
 )
 from telemetry.models import (
     EventType,
     TelemetryDailyAggregate,
     TelemetryDailyDurationAggregate,
+    TelemetryDailySketch,
     TelemetryDailyUnique,
     TelemetryEvent,
     UniqueKind,
@@ -168,7 +173,40 @@ def _raw_histograms(*, raw_from: datetime, event_type: str | None):
 def _unique_count(
     *, kind: UniqueKind, start: datetime, raw_from: datetime, event_type: str | None
 ) -> int:
-    """Count the distinct sessions or users of the window: daily sets, then raw events."""
+    """Count the distinct sessions or users of the window: exactly from the daily sets and
+    the raw events, or, past TELEMETRY["EXACT_UNIQUE_LIMIT"] daily IDs, by merging the days'
+    HyperLogLog sketches (0.81 % standard error)."""
+    sketches = list(
+        TelemetryDailySketch.objects.filter(
+            kind=kind, type=event_type or ANY_TYPE, day__gte=start.date()
+        ).values_list("registers", "distinct_count")
+    )
+    if sum(count for _, count in sketches) <= settings.TELEMETRY["EXACT_UNIQUE_LIMIT"]:
+        return _exact_unique_count(kind=kind, start=start, raw_from=raw_from, event_type=event_type)
+    merged = sketch_merge(registers for registers, _ in sketches)
+    for hashed in _raw_id_hashes(kind=kind, raw_from=raw_from, event_type=event_type):
+        sketch_add(merged, hashed)
+    return sketch_estimate(merged)
+
+
+def _raw_id_hashes(*, kind: UniqueKind, raw_from: datetime, event_type: str | None):
+    """Yield the hashes of the distinct IDs in raw events from `raw_from` on."""
+    column = "session_id" if kind == UniqueKind.SESSION else "user_id"
+    type_filter = "AND type = %s" if event_type else ""
+    query = f"""
+        SELECT DISTINCT {dialect().hash.format(column)} FROM {TelemetryEvent._meta.db_table}
+        WHERE created_at >= %s AND {column} <> '' {type_filter}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, [db_datetime(raw_from), *([event_type] if event_type else [])])
+        for (hashed,) in cursor.fetchall():
+            yield hashed
+
+
+def _exact_unique_count(
+    *, kind: UniqueKind, start: datetime, raw_from: datetime, event_type: str | None
+) -> int:
+    """Count the distinct IDs of the window exactly: daily sets, then raw events."""
     sql = dialect()
     column = "session_id" if kind == UniqueKind.SESSION else "user_id"
     type_filter = "AND type = %s" if event_type else ""

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from telemetry.aggregation import (
     RELATIVE_ERROR,
+    SKETCH_REGISTERS,
     ZERO_BUCKET,
     bucket_index,
     bucket_value,
@@ -19,12 +20,17 @@ from telemetry.aggregation import (
     histogram_merge,
     histogram_quantiles,
     rollup_watermark,
+    sketch_add,
+    sketch_estimate,
+    sketch_merge,
     telemetry_rollup,
+    value_hash,
 )
 from telemetry.models import (
     TelemetryAggregate,
     TelemetryDailyAggregate,
     TelemetryDailyDurationAggregate,
+    TelemetryDailySketch,
     TelemetryDailyUnique,
     TelemetryDurationAggregate,
     TelemetryEvent,
@@ -182,3 +188,32 @@ def test_aggregate_telemetry_command__reports_and_refuses_bad_days():
     assert "Rolled up 1 events" in out.getvalue()
     with pytest.raises(CommandError, match="--days must be at least 1"):
         call_command("aggregate_telemetry", "--days", "0")
+
+
+def test_sketch__estimates_distinct_ids_and_their_union_within_three_percent():
+    first, second = bytearray(SKETCH_REGISTERS), bytearray(SKETCH_REGISTERS)
+    assert sketch_estimate(first) == 0
+    for n in range(60_000):
+        sketch_add(first, value_hash(f"session-{n}"))
+    for n in range(40_000, 100_000):
+        sketch_add(second, value_hash(f"session-{n}"))
+    assert abs(sketch_estimate(first) - 60_000) <= 0.03 * 60_000
+    assert abs(sketch_estimate(sketch_merge([first, second])) - 100_000) <= 0.03 * 100_000
+    few = bytearray(SKETCH_REGISTERS)
+    for name in ("a", "b", "c", "a"):
+        sketch_add(few, value_hash(name))
+    assert sketch_estimate(few) == 3
+
+
+@pytest.mark.django_db
+def test_rollup__daily_sketches_hold_the_exact_daily_count():
+    now = timezone.now()
+    generate_events(now=now, days=2, per_day=300)
+    telemetry_rollup(since=None)
+    for sketch in TelemetryDailySketch.objects.all():
+        exact = TelemetryDailyUnique.objects.filter(
+            kind=sketch.kind, type=sketch.type, day=sketch.day
+        ).count()
+        assert sketch.distinct_count == exact
+        estimate = sketch_estimate(bytearray(sketch.registers))
+        assert abs(estimate - exact) <= max(1, 0.02 * exact)
