@@ -274,6 +274,9 @@ TELEMETRY = {
     "RATE_LIMIT_WINDOW_SECONDS": env.int("TELEMETRY_RATE_LIMIT_WINDOW", default=60),
     # Roll-ups stop this many seconds before now, so batches still committing are not missed.
     "ROLLUP_SETTLE_SECONDS": 30,
+    # Unique sessions/users are counted exactly up to this many daily IDs in the window,
+    # beyond it from HyperLogLog sketches (0.81 % standard error).
+    "EXACT_UNIQUE_LIMIT": 50_000,
     # Share of the service's own /api/ requests recorded as api_call events (0 to 1), and how
     # often the in-memory buffer is written in bulk (0: only when flushed explicitly).
     "SELF_SAMPLE_RATE": env.float("TELEMETRY_SELF_SAMPLE_RATE", default=1.0),

@@ -184,3 +184,17 @@ def test_metrics_api__counts_events_of_the_utc_day_they_arrived(staff_client):
     TelemetryEventFactory(created_at=midnight)
     answer = metrics(staff_client, days=2)
     assert [day["count"] for day in answer["byDay"]] == [1, 1]
+
+
+def test_metrics_api__large_windows_count_uniques_from_sketches_within_two_percent(
+    staff_client, settings, now
+):
+    settings.TELEMETRY = {**settings.TELEMETRY, "EXACT_UNIQUE_LIMIT": 10}
+    generated = generate_events(now=now, days=4, per_day=1500, seed=3)
+    telemetry_rollup(since=None)
+    TelemetryEventFactory(session_id="after-the-roll-up", created_at=now)
+    answer = metrics(staff_client, days=4)
+    sessions = {e.session_id for e in generated.events} | {"after-the-roll-up"}
+    users = {e.user_id for e in generated.events} - {""}
+    assert abs(answer["uniqueSessions"] - len(sessions)) <= 0.02 * len(sessions)
+    assert abs(answer["uniqueUsers"] - len(users)) <= 0.02 * len(users)
