@@ -231,6 +231,16 @@ GIT_COMMIT = env.str("GIT_COMMIT", default="")
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="") or env.str("NEXT_PUBLIC_SENTRY_DSN", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.1)
+if IS_PRODUCTION and SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        build_id=BUILD_ID or GIT_COMMIT,
+        release=VERSION_FILE.read_text().strip(),
+    )
 
 CRON_SECRET = env.str("CRON_SECRET", default="")
 ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
@@ -252,6 +262,20 @@ TELEMETRY = {
     # Requests per client address (never stored) per window, shared by workers via the cache.
     "RATE_LIMIT_REQUESTS": env.int("TELEMETRY_RATE_LIMIT", default=120),
     "RATE_LIMIT_WINDOW_SECONDS": env.int("TELEMETRY_RATE_LIMIT_WINDOW", default=60),
+}
+
+ERRORS = {
+    "MAX_BODY_BYTES": 256 * 1024,
+    # Reports per client address per window on POST /api/errors (429 with Retry-After past it).
+    "RATE_LIMIT_REQUESTS": env.int("ERRORS_RATE_LIMIT", default=120),
+    "RATE_LIMIT_WINDOW_SECONDS": env.int("ERRORS_RATE_LIMIT_WINDOW", default=60),
+    # A spike: an hour with SPIKE_FACTOR times the group's usual hourly count over the previous
+    # SPIKE_BASELINE_HOURS, and at least SPIKE_MIN_COUNT reports.
+    "SPIKE_FACTOR": env.float("ERRORS_SPIKE_FACTOR", default=5.0),
+    "SPIKE_MIN_COUNT": env.int("ERRORS_SPIKE_MIN_COUNT", default=20),
+    "SPIKE_BASELINE_HOURS": 24,
+    # At most one alert per group per interval.
+    "ALERT_INTERVAL_SECONDS": 3600,
 }
 
 FEEDBACK = {

@@ -13,6 +13,7 @@ from feedback.views import DemoPageView
 urlpatterns = [
     path("api/", include("telemetry.urls")),
     path("api/", include("health.urls")),
+    path("api/", include("errors.urls")),
     path("api/", include("feedback.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -71,10 +71,9 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, obj.error_id)
 
     def _set_status(self, request, queryset, status):
-        count = 0
-        for feedback in queryset:
-            feedback_status_set(feedback=feedback, status=status)
-            count += 1
+        count = feedback_status_set(
+            feedback_ids=list(queryset.values_list("pk", flat=True)), status=status
+        )
         self.message_user(request, f"{count} submission(s) marked {status.label.lower()}.")
 
     @admin.action(description="Mark selected as in progress", permissions=["change"])

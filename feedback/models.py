@@ -36,6 +36,14 @@ class FeedbackSubmission(models.Model):
     status = models.CharField(
         max_length=16, choices=FeedbackStatus.choices, default=FeedbackStatus.NEW
     )
+    error = models.ForeignKey(
+        "errors.ErrorLog",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feedback",
+        help_text="The triage entry a bug report created.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -84,10 +84,9 @@ def _error_for_bug_report(feedback: FeedbackSubmission):
     return error
 
 
-def feedback_status_set(*, feedback: FeedbackSubmission, status: FeedbackStatus) -> None:
-    """Move a submission to `status`."""
-    feedback.status = status
-    feedback.save(update_fields=["status"])
+def feedback_status_set(*, feedback_ids: list[int], status: FeedbackStatus) -> int:
+    """Move the given submissions to `status`; return how many changed."""
+    return FeedbackSubmission.objects.filter(pk__in=feedback_ids).update(status=status)
 
 
 def feedback_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
