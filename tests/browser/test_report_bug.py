@@ -1,6 +1,7 @@
 """The report-bug button and the error reporting of telemetry.js on the demo page."""
 
 import pytest
+from PIL import Image
 
 from errors.models import ErrorLog
 from feedback.models import FeedbackSubmission
@@ -106,3 +107,58 @@ def test_telemetry_js__thrown_error_and_rejection_reach_error_triage(page, wait_
     rejected = ErrorLog.objects.exclude(pk=thrown.pk).get()
     assert rejected.message == "The demo payment provider did not answer"
     assert rejected.metadata == {"unhandledRejection": True}
+
+
+def test_report_bug__a_network_failure_is_shown_and_the_text_kept(page):
+    page.goto("/demo/")
+    page.route("**/api/feedback", lambda route: route.abort())
+    page.get_by_role("button", name="Report a bug").click()
+    page.get_by_label("What happened?").fill("Offline report")
+    page.get_by_role("button", name="Send report").click()
+
+    page.get_by_text("could not be sent; check your connection").wait_for()
+    assert page.get_by_label("What happened?").input_value() == "Offline report"
+    assert not FeedbackSubmission.objects.exists()
+    assert page.page_errors == []
+
+
+def test_report_bug__a_refused_tab_capture_reopens_the_dialog_and_says_so(page):
+    # Headless Chromium has no capture picker: stand in for a user who says no.
+    page.add_init_script(
+        "navigator.mediaDevices.getDisplayMedia = () =>"
+        " Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));"
+    )
+    page.goto("/demo/")
+    page.get_by_role("button", name="Report a bug").click()
+    page.get_by_label("What happened?").fill("Kept while capturing")
+    page.get_by_role("button", name="Capture this tab").click()
+
+    page.get_by_text("No screenshot was captured.").wait_for()
+    assert page.get_by_role("dialog", name="Report a bug").is_visible()
+    assert page.get_by_label("What happened?").input_value() == "Kept while capturing"
+    assert page.page_errors == []
+
+
+def test_report_bug__an_accepted_tab_capture_attaches_a_jpeg_of_the_stream(page):
+    # Headless Chromium cannot capture a tab: a canvas stream stands in for the user's choice.
+    page.add_init_script(
+        """navigator.mediaDevices.getDisplayMedia = async () => {
+          const canvas = Object.assign(document.createElement("canvas"), {width: 640, height: 360});
+          const context = canvas.getContext("2d");
+          setInterval(() => { context.fillStyle = "#c00"; context.fillRect(0, 0, 640, 360); }, 20);
+          return canvas.captureStream(30);
+        };"""
+    )
+    page.goto("/demo/")
+    page.get_by_role("button", name="Report a bug").click()
+    page.get_by_label("What happened?").fill("With a captured tab")
+    page.get_by_role("button", name="Capture this tab").click()
+    page.get_by_text("Screenshot attached.").wait_for()
+    page.get_by_role("button", name="Send report").click()
+
+    page.get_by_text("Thank you! Your report was sent.").wait_for()
+    feedback = FeedbackSubmission.objects.get()
+    assert feedback.screenshot.name.endswith(".jpg")
+    with Image.open(feedback.screenshot) as image:
+        assert image.size == (640, 360)
+        assert image.getpixel((10, 10))[0] > 150

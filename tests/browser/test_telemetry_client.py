@@ -90,3 +90,17 @@ def test_telemetry_js__backs_off_after_a_429_and_delivers_the_events_later(
     assert statuses[:3] == [200, 429, 200]
     assert TelemetryEvent.objects.filter(type="page_view").count() == 1
     assert page.page_errors == []
+
+
+def test_telemetry_js__blocked_storage_does_not_break_the_host_page(page, wait_for):
+    page.add_init_script(
+        """for (const name of ["localStorage", "sessionStorage"]) {
+          Object.defineProperty(window, name, {get() { throw new DOMException("blocked"); }});
+        }"""
+    )
+    page.goto("/demo/?flushInterval=500")
+    page.click("#track-event")
+
+    wait_for(lambda: TelemetryEvent.objects.filter(action="add_to_cart").exists())
+    assert page.page_errors == []
+    page.get_by_role("button", name="Report a bug").wait_for()
