@@ -9,10 +9,24 @@ normalises the same way as a stack sent directly.
 import re
 import uuid
 
-from common.privacy import hash_identifier, scrub_user_id
+from common.privacy import hash_identifier, json_size, scrub_user_id
 
 DEFAULT_FINGERPRINT = "{{ default }}"
 MAX_FRAMES = 100
+# The field sizes POST /api/errors accepts (errors.serializers.ErrorReportSerializer): longer
+# values from an SDK are cut to fit rather than refused.
+MAX_LENGTHS = {
+    "errorType": 200,
+    "message": 10_000,
+    "stack": 64_000,
+    "page": 2048,
+    "userId": 128,
+    "buildId": 128,
+    "environment": 64,
+    "userAgent": 1024,
+    "fingerprint": 200,
+}
+MAX_METADATA_BYTES = 8 * 1024
 
 _LEVEL_TO_SEVERITY = {
     "fatal": "critical",
@@ -59,6 +73,9 @@ def event_to_error_payload(event: dict, *, client_key_name: str = "") -> dict:
     fingerprint = _fingerprint(event.get("fingerprint"), error_type=error_type)
     if fingerprint:
         payload["fingerprint"] = fingerprint
+    for key, max_length in MAX_LENGTHS.items():
+        if key in payload:
+            payload[key] = payload[key][:max_length]
     return {key: value for key, value in payload.items() if value not in ("", None)}
 
 
@@ -201,6 +218,17 @@ def _metadata(event: dict, *, client_key_name: str, message: str) -> dict:
             )
             if summary:
                 metadata.setdefault("contexts", {})[name] = summary
+    return _metadata_fit(metadata)
+
+
+def _metadata_fit(metadata: dict) -> dict:
+    """Return `metadata` within MAX_METADATA_BYTES, dropping contexts, then tags, if needed."""
+    for optional in ("contexts", "tags"):
+        if json_size(metadata) <= MAX_METADATA_BYTES:
+            break
+        metadata.pop(optional, None)
+    if json_size(metadata) > MAX_METADATA_BYTES:
+        metadata["sentry"] = {key: value[:200] for key, value in metadata["sentry"].items()}
     return metadata
 
 
