@@ -279,6 +279,15 @@ ERRORS = {
     "ALERT_INTERVAL_SECONDS": 3600,
 }
 
+FEEDBACK = {
+    "MAX_SCREENSHOT_BYTES": 5 * 1024 * 1024,
+    "MAX_SCREENSHOT_SIDE": 8000,
+    # A 5 MB screenshot as a base64 data: URL is about 6.7 MB, plus the other fields.
+    "MAX_BODY_BYTES": 8 * 1024 * 1024,
+    "RATE_LIMIT_REQUESTS": env.int("FEEDBACK_RATE_LIMIT", default=10),
+    "RATE_LIMIT_WINDOW_SECONDS": env.int("FEEDBACK_RATE_LIMIT_WINDOW", default=60),
+}
+
 SENTRY_INGEST = {
     # Where Sentry SDKs reach this service (`https://errors.example.com`); the DSN starts with
     # it. Unset, the admin uses the address it is browsed at and `manage.py dsn` the local one.
