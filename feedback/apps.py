@@ -6,6 +6,8 @@ class FeedbackConfig(AppConfig):
 
     def ready(self):
         from common.retention import retention_register
-        from feedback.services import feedback_purge_expired
+        from errors.sentry.services import sentry_feedback_receiver_register
+        from feedback.services import feedback_from_sentry, feedback_purge_expired
 
         retention_register("feedback", feedback_purge_expired)
+        sentry_feedback_receiver_register(feedback_from_sentry)

@@ -6,6 +6,7 @@ platform's own text format (Python traceback or JavaScript `at` lines), which th
 normalises the same way as a stack sent directly.
 """
 
+import base64
 import re
 import uuid
 
@@ -39,6 +40,7 @@ _LEVEL_TO_SEVERITY = {
     "log": "info",
 }
 _EVENT_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def event_id_normalise(value) -> str:
@@ -244,3 +246,63 @@ def _fingerprint(fingerprint, *, error_type: str) -> str:
     if all(part == DEFAULT_FINGERPRINT for part in parts):
         return ""
     return "|".join(error_type if part == DEFAULT_FINGERPRINT else part for part in parts)
+
+
+FEEDBACK_ITEM_TYPES = ("feedback", "user_report")
+_IMAGE_NAME = re.compile(r"\.(png|jpe?g|webp)$", re.IGNORECASE)
+
+
+def attachment_is_image(headers: dict) -> bool:
+    """Return whether an attachment item's header names an image (a feedback screenshot)."""
+    content_type = _text(headers.get("content_type")).lower()
+    return content_type.startswith("image/") or bool(
+        _IMAGE_NAME.search(_text(headers.get("filename")))
+    )
+
+
+def feedback_to_submission(
+    item_type: str, payload: dict, *, screenshot: bytes | None = None
+) -> tuple[str, dict]:
+    """Return the ID of the event a feedback item is about ('' if none) and the data of a
+    POST /api/feedback submission for it (camelCase, screenshot as a data: URL).
+
+    `feedback` items (the new User Feedback API) carry `contexts.feedback`; `user_report`
+    items (the older one) carry `comments`. The reporter's name is not kept.
+    """
+    if item_type == "feedback":
+        contexts = payload.get("contexts") if isinstance(payload.get("contexts"), dict) else {}
+        feedback = contexts.get("feedback") if isinstance(contexts.get("feedback"), dict) else {}
+        message = _text(feedback.get("message"))
+        email = _text(feedback.get("contact_email"))
+        request = payload.get("request") if isinstance(payload.get("request"), dict) else {}
+        page = _text(feedback.get("url")) or _text(request.get("url"))
+        associated = _text(feedback.get("associated_event_id"))
+        source = _text(feedback.get("source"))
+    else:
+        message = _text(payload.get("comments"))
+        email = _text(payload.get("email"))
+        page = ""
+        associated = _text(payload.get("event_id"))
+        source = "user_report"
+    sdk = payload.get("sdk") if isinstance(payload.get("sdk"), dict) else {}
+    sentry = {
+        "eventId": _text(payload.get("event_id")),
+        "associatedEventId": associated,
+        "source": source,
+        "sdk": _text(sdk.get("name")),
+        "release": _text(payload.get("release")),
+        "environment": _text(payload.get("environment")),
+    }
+    data = {
+        "message": message[:5000],
+        "category": "bug",
+        "page": page[:2048],
+        "email": email[:254] if _EMAIL_SHAPE.match(email) else "",
+        "userId": _user_id(payload.get("user")),
+        "metadata": {"sentry": {key: value[:200] for key, value in sentry.items() if value}},
+    }
+    if screenshot:
+        data["screenshot"] = "data:image/png;base64," + base64.b64encode(screenshot).decode()
+    associated = associated.replace("-", "").lower()
+    associated_id = associated if _EVENT_ID.match(associated) else ""
+    return associated_id, {key: value for key, value in data.items() if value != ""}

@@ -1,5 +1,6 @@
 """Writes of Sentry ingestion: client keys, and events and feedback sent by Sentry SDKs."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,9 +11,28 @@ from common.api import ApiError
 from common.retention import delete_in_batches
 from errors.models import ClientKey, SentryEventLink
 from errors.sentry.envelope import Envelope, json_object
-from errors.sentry.mapping import event_id_normalise, event_to_error_payload
+from errors.sentry.mapping import (
+    FEEDBACK_ITEM_TYPES,
+    attachment_is_image,
+    event_id_normalise,
+    event_to_error_payload,
+    feedback_to_submission,
+)
 from errors.serializers import ErrorReportSerializer
 from errors.services import error_report
+
+_feedback_receivers: list[Callable[..., object]] = []
+
+
+def sentry_feedback_receiver_register(receiver: Callable[..., object]) -> None:
+    """Register `receiver(*, data, error, request_user_agent)` for Sentry feedback items.
+
+    `data` is a POST /api/feedback body and `error` the ErrorLog of the event the feedback is
+    about (None when unknown). The feedback app registers itself in its AppConfig.ready(), so
+    this app never imports it; with no receiver, feedback items are dropped.
+    """
+    if receiver not in _feedback_receivers:
+        _feedback_receivers.append(receiver)
 
 
 def client_key_get_or_create(*, name: str) -> tuple[ClientKey, bool]:
@@ -53,29 +73,64 @@ def _events_record(events: list[tuple[str, dict]], *, request_user_agent: str) -
         SentryEventLink.objects.bulk_create(links, ignore_conflicts=True)
 
 
+def _item_checked(item, *, max_bytes: int) -> dict:
+    if len(item.payload) > max_bytes:
+        raise ApiError(
+            f"Item {item.index} ({item.type}) is larger than {max_bytes} bytes.",
+            status_code=413,
+            details={"item": item.index, "maxBytes": max_bytes},
+        )
+    return item.json()
+
+
+def _feedback_record(feedback: list[tuple[str, dict]], *, request_user_agent: str) -> None:
+    """Hand each feedback to the receivers, with the error group of the event it is about."""
+    links = {
+        link.event_id: link.error
+        for link in SentryEventLink.objects.filter(
+            event_id__in=[event_id for event_id, _ in feedback if event_id]
+        ).select_related("error")
+    }
+    for event_id, data in feedback:
+        for receiver in _feedback_receivers:
+            receiver(data=data, error=links.get(event_id), request_user_agent=request_user_agent)
+
+
 def sentry_envelope_ingest(
     *, envelope: Envelope, client_key: ClientKey, max_event_bytes: int, request_user_agent: str = ""
 ) -> str:
-    """Store the events of an envelope; accept and drop other item types; return the event ID.
+    """Store the events and feedback of an envelope; accept and drop other item types; return
+    the event ID.
 
-    Every item is checked before anything is written, so an envelope is stored whole or
-    refused whole (413 for an event over `max_event_bytes`, 400 for one that is not valid).
+    Events become error occurrences; `feedback` and `user_report` items become feedback
+    submissions linked to their event's error, with the envelope's image attachment as the
+    screenshot. Items are checked before anything is written and the writes share one
+    transaction, so an envelope is stored whole or refused whole (413 for an item over
+    `max_event_bytes`, 400 for one that is not valid).
     """
     envelope_event_id = envelope.headers.get("event_id")
-    events = []
+    screenshot = next(
+        (
+            item.payload
+            for item in envelope.items
+            if item.type == "attachment" and attachment_is_image(item.headers)
+        ),
+        None,
+    )
+    events, feedback = [], []
     for item in envelope.items:
-        if item.type != "event":
-            continue
-        if len(item.payload) > max_event_bytes:
-            raise ApiError(
-                f"Item {item.index} ({item.type}) is larger than {max_event_bytes} bytes.",
-                status_code=413,
-                details={"item": item.index, "maxBytes": max_event_bytes},
-            )
-        events.append(
-            _error_payload({"event_id": envelope_event_id, **item.json()}, client_key=client_key)
-        )
-    _events_record(events, request_user_agent=request_user_agent)
+        if item.type == "event":
+            event = {
+                "event_id": envelope_event_id,
+                **_item_checked(item, max_bytes=max_event_bytes),
+            }
+            events.append(_error_payload(event, client_key=client_key))
+        elif item.type in FEEDBACK_ITEM_TYPES:
+            payload = _item_checked(item, max_bytes=max_event_bytes)
+            feedback.append(feedback_to_submission(item.type, payload, screenshot=screenshot))
+    with transaction.atomic():
+        _events_record(events, request_user_agent=request_user_agent)
+        _feedback_record(feedback, request_user_agent=request_user_agent)
     return events[0][0] if events else event_id_normalise(envelope_event_id)
 
 
