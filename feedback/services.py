@@ -25,11 +25,14 @@ def screenshot_store(*, screenshot: Screenshot) -> str:
     return default_storage.save(name, ContentFile(screenshot.content))
 
 
-def feedback_submit(*, data: dict, request_user_agent: str = "", error=None) -> FeedbackSubmission:
+def feedback_submit(
+    *, data: dict, request_user_agent: str = "", error=None, error_pending: bool = False
+) -> FeedbackSubmission:
     """Store a validated submission, scrubbed; a bug report also files a `UserReport` error.
 
     `data` is the validated data of FeedbackSubmitSerializer. An `error` given (the ErrorLog
-    of the Sentry event the feedback is about) is linked instead of filing a new one. The
+    of the Sentry event the feedback is about) is linked instead of filing a new one; with
+    `error_pending` (that event has not arrived yet) none is filed and the link comes later. The
     screenshot is written to storage first and removed again if the database refuses the
     rows, so a failed submission leaves nothing behind.
     """
@@ -52,7 +55,7 @@ def feedback_submit(*, data: dict, request_user_agent: str = "", error=None) -> 
                 screenshot=screenshot_name,
                 error=error,
             )
-            if error is None and feedback.category == FeedbackCategory.BUG:
+            if error is None and not error_pending and feedback.category == FeedbackCategory.BUG:
                 feedback.error = _error_for_bug_report(feedback)
                 feedback.save(update_fields=["error"])
     except BaseException:
@@ -128,10 +131,14 @@ def _screenshot_delete(name: str) -> None:
         logger.warning("Could not delete the screenshot %s of purged feedback.", name)
 
 
-def feedback_from_sentry(*, data: dict, error, request_user_agent: str = "") -> FeedbackSubmission:
+def feedback_from_sentry(
+    *, data: dict, error, associated_event_id: str = "", request_user_agent: str = ""
+) -> FeedbackSubmission:
     """Store feedback sent by a Sentry SDK (a POST /api/feedback body), linked to `error`.
 
-    A screenshot that is refused (not an image, too large) is dropped and the words are kept.
+    Feedback naming an event that has not arrived yet (`associated_event_id` without `error`)
+    waits for it: `feedback_sentry_events_link` links it when the event is recorded. A
+    screenshot that is refused (not an image, too large) is dropped and the words are kept.
     """
     serializer = FeedbackSubmitSerializer(data=data)
     try:
@@ -144,5 +151,22 @@ def feedback_from_sentry(*, data: dict, error, request_user_agent: str = "") -> 
         )
         serializer.is_valid(raise_exception=True)
     return feedback_submit(
-        data=serializer.validated_data, request_user_agent=request_user_agent, error=error
+        data=serializer.validated_data,
+        request_user_agent=request_user_agent,
+        error=error,
+        error_pending=error is None and bool(associated_event_id),
     )
+
+
+def feedback_sentry_events_link(*, errors_by_event_id: dict) -> int:
+    """Link feedback of the last day still waiting for one of these Sentry events to the event's
+    error; return how many were linked."""
+    since = timezone.now() - timedelta(days=1)
+    linked = 0
+    for event_id, error in errors_by_event_id.items():
+        linked += FeedbackSubmission.objects.filter(
+            error__isnull=True,
+            created_at__gte=since,
+            metadata__sentry__associatedEventId=event_id,
+        ).update(error=error)
+    return linked

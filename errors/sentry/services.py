@@ -1,6 +1,7 @@
 """Writes of Sentry ingestion: client keys, and events and feedback sent by Sentry SDKs."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,16 +22,30 @@ from errors.sentry.mapping import (
 from errors.serializers import ErrorReportSerializer
 from errors.services import error_report
 
-_feedback_receivers: list[Callable[..., object]] = []
+
+@dataclass(frozen=True)
+class FeedbackReceiver:
+    """What the feedback app does with Sentry feedback (see sentry_feedback_receiver_register)."""
+
+    receive: Callable[..., object]
+    events_recorded: Callable[..., object]
 
 
-def sentry_feedback_receiver_register(receiver: Callable[..., object]) -> None:
-    """Register `receiver(*, data, error, request_user_agent)` for Sentry feedback items.
+_feedback_receivers: list[FeedbackReceiver] = []
 
-    `data` is a POST /api/feedback body and `error` the ErrorLog of the event the feedback is
-    about (None when unknown). The feedback app registers itself in its AppConfig.ready(), so
-    this app never imports it; with no receiver, feedback items are dropped.
+
+def sentry_feedback_receiver_register(
+    *, receive: Callable[..., object], events_recorded: Callable[..., object]
+) -> None:
+    """Register how Sentry feedback items are stored; with no receiver they are dropped.
+
+    `receive(data=, error=, associated_event_id=, request_user_agent=)` gets a POST
+    /api/feedback body and the ErrorLog of the event the feedback is about (None when that
+    event has not arrived). `events_recorded(errors_by_event_id=)` gets each batch of newly
+    recorded events, so feedback that arrived first can be linked. The feedback app registers
+    itself in its AppConfig.ready(), so this app never imports it.
     """
+    receiver = FeedbackReceiver(receive=receive, events_recorded=events_recorded)
     if receiver not in _feedback_receivers:
         _feedback_receivers.append(receiver)
 
@@ -62,15 +77,24 @@ def _events_record(events: list[tuple[str, dict]], *, request_user_agent: str) -
             event_id__in=[event_id for event_id, _ in events]
         ).values_list("event_id", flat=True)
     )
-    links = []
+    errors_by_event_id = {}
     with transaction.atomic():
         for event_id, payload in events:
             if event_id in known:
                 continue
             known.add(event_id)
             error, _ = error_report(payload=payload, request_user_agent=request_user_agent)
-            links.append(SentryEventLink(event_id=event_id, error=error))
-        SentryEventLink.objects.bulk_create(links, ignore_conflicts=True)
+            errors_by_event_id[event_id] = error
+        SentryEventLink.objects.bulk_create(
+            [
+                SentryEventLink(event_id=key, error=error)
+                for key, error in errors_by_event_id.items()
+            ],
+            ignore_conflicts=True,
+        )
+        if errors_by_event_id:
+            for receiver in _feedback_receivers:
+                receiver.events_recorded(errors_by_event_id=errors_by_event_id)
 
 
 def _item_checked(item, *, max_bytes: int) -> dict:
@@ -93,7 +117,12 @@ def _feedback_record(feedback: list[tuple[str, dict]], *, request_user_agent: st
     }
     for event_id, data in feedback:
         for receiver in _feedback_receivers:
-            receiver(data=data, error=links.get(event_id), request_user_agent=request_user_agent)
+            receiver.receive(
+                data=data,
+                error=links.get(event_id),
+                associated_event_id=event_id,
+                request_user_agent=request_user_agent,
+            )
 
 
 def sentry_envelope_ingest(

@@ -3,10 +3,12 @@
 import gzip
 import json
 import tracemalloc
+import uuid
 
 import pytest
 
 from errors.models import ClientKey, ErrorLog, ErrorOccurrence
+from feedback.models import FeedbackSubmission
 from tests.errors.sentry_support import (
     capture_chained_error,
     captured_envelopes,
@@ -272,3 +274,62 @@ def test_store__bad_json_is_400_and_oversized_is_413(api_client, client_key):
     )
     assert big.status_code == 413
     assert ErrorLog.objects.count() == 0
+
+
+def feedback_envelope(event_id: str, associated_event_id: str, attachment: bytes = b"") -> bytes:
+    feedback = json.dumps(
+        {
+            "type": "feedback",
+            "event_id": event_id,
+            "contexts": {
+                "feedback": {
+                    "message": "Nothing happens on pay",
+                    "associated_event_id": associated_event_id,
+                }
+            },
+        }
+    ).encode()
+    body = b'{"event_id":"%s"}\n{"type":"feedback"}\n' % event_id.encode() + feedback + b"\n"
+    if attachment:
+        body += (
+            b'{"type":"attachment","length":%d,"filename":"screenshot.png"}\n' % len(attachment)
+            + attachment
+            + b"\n"
+        )
+    return body
+
+
+def test_envelope__feedback_arriving_before_its_event_is_linked_when_the_event_arrives(
+    api_client, client_key
+):
+    event_body = envelope_for(client_key)
+    event_id = json.loads(event_body.split(b"\n")[0])["event_id"]
+    feedback_body = feedback_envelope(uuid.uuid4().hex, event_id)
+    assert post_envelope(api_client, client_key, feedback_body).status_code == 200
+    assert FeedbackSubmission.objects.get().error is None
+    assert post_envelope(api_client, client_key, event_body).status_code == 200
+    error = ErrorLog.objects.get()
+    assert error.error_type == "ValueError"
+    assert FeedbackSubmission.objects.get().error == error
+
+
+def test_envelope__feedback_with_a_screenshot_that_is_not_an_image_keeps_the_words(
+    api_client, client_key, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    body = feedback_envelope(uuid.uuid4().hex, "", attachment=b"\x89PNG but not really")
+    assert post_envelope(api_client, client_key, body).status_code == 200
+    feedback = FeedbackSubmission.objects.get()
+    assert feedback.message == "Nothing happens on pay"
+    assert not feedback.screenshot
+    assert feedback.error.error_type == "UserReport"
+
+
+def test_envelope__feedback_without_a_message_is_400_and_stores_nothing(api_client, client_key):
+    body = b'{}\n{"type":"user_report"}\n{"event_id":"%s","comments":""}\n' % (
+        uuid.uuid4().hex.encode()
+    )
+    response = post_envelope(api_client, client_key, body)
+    assert response.status_code == 400
+    assert "message" in response.json()["error"]
+    assert FeedbackSubmission.objects.count() == 0
