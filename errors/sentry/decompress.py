@@ -2,7 +2,7 @@
 
 The body is read in chunks and every decompressor is asked for at most the bytes still
 allowed, so a decompression bomb is refused after `max_bytes` of output, whatever it would
-expand to; memory stays within a few chunks of the cap.
+expand to; memory stays within about twice the cap (the growing buffer and its copy).
 """
 
 import zlib
