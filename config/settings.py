@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -341,3 +342,17 @@ FEEDBACK = {
     "RATE_LIMIT_REQUESTS": env.int("FEEDBACK_RATE_LIMIT", default=10),
     "RATE_LIMIT_WINDOW_SECONDS": env.int("FEEDBACK_RATE_LIMIT_WINDOW", default=60),
 }
+
+SENTRY_INGEST = {
+    # Where Sentry SDKs reach this service (`https://errors.example.com`); the DSN starts with
+    # it. Unset, the admin uses the address it is browsed at and `manage.py dsn` the local one.
+    "PUBLIC_URL": env.str("PUBLIC_URL", default=""),
+    "MAX_EVENT_BYTES": 1024 * 1024,
+    "MAX_ENVELOPE_BYTES": 20 * 1024 * 1024,
+    # Requests per client address (never stored) per window, as for telemetry batches.
+    "RATE_LIMIT_REQUESTS": env.int("SENTRY_INGEST_RATE_LIMIT", default=300),
+    "RATE_LIMIT_WINDOW_SECONDS": env.int("SENTRY_INGEST_RATE_LIMIT_WINDOW", default=60),
+}
+# Sentry SDKs may send these headers and read the rate-limit answers.
+CORS_ALLOW_HEADERS = (*default_cors_headers, "x-sentry-auth", "content-encoding")
+CORS_EXPOSE_HEADERS = ["retry-after", "x-sentry-rate-limits"]

@@ -1,8 +1,10 @@
 """Error groups in the admin: triage list with one-click and bulk resolve / ignore."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 
-from errors.models import ErrorLog, ErrorStatus
+from errors.models import ClientKey, ErrorLog, ErrorStatus
+from errors.sentry.selectors import client_key_dsn
 from errors.services import error_set_status
 
 
@@ -60,3 +62,38 @@ class ErrorLogAdmin(admin.ModelAdmin):
     @admin.action(description="Acknowledge selected errors", permissions=["change"])
     def acknowledge_selected(self, request, queryset):
         self._set_status(request, queryset, ErrorStatus.ACKNOWLEDGED)
+
+
+def _dsn_column(request):
+    """Return the admin column showing a key's DSN for the address staff reach the service at.
+
+    The column is made once per request, so the list, the form's fields and its read-only
+    fields name the same callable.
+    """
+    if not hasattr(request, "sentry_dsn_column"):
+        base_url = settings.SENTRY_INGEST["PUBLIC_URL"] or request.build_absolute_uri("/")
+
+        @admin.display(description="DSN (copy into your Sentry SDK)")
+        def dsn(client_key):
+            return client_key_dsn(client_key=client_key, base_url=base_url)
+
+        request.sentry_dsn_column = dsn
+    return request.sentry_dsn_column
+
+
+@admin.register(ClientKey)
+class ClientKeyAdmin(admin.ModelAdmin):
+    list_filter = ("active",)
+    search_fields = ("name",)
+    ordering = ("name",)
+
+    def get_list_display(self, request):
+        return ("name", _dsn_column(request), "active", "created_at")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "active")
+        return ("name", "active", _dsn_column(request), "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else (_dsn_column(request), "created_at")

@@ -1,5 +1,7 @@
 """Error groups (the seed's ErrorLog), their occurrences, affected users and hourly counts."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -155,3 +157,51 @@ class ErrorHourlyCount(models.Model):
 
     def __str__(self):
         return f"{self.error_id} {self.hour:%Y-%m-%d %H}:00 {self.count}"
+
+
+def public_key_new() -> str:
+    """Return a fresh random public key: 32 hexadecimal digits, as Sentry DSNs carry."""
+    return uuid.uuid4().hex
+
+
+class ClientKey(models.Model):
+    """A key Sentry SDKs put in their DSN to send errors here; its ID is the DSN's project."""
+
+    name = models.CharField(max_length=100, help_text="Which application uses this key.")
+    public_key = models.CharField(max_length=32, default=public_key_new, editable=False)
+    active = models.BooleanField(default=True, help_text="Inactive keys are refused with 403.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="errors_clientkey_name_unique"),
+            # Its index serves the key lookup of every Sentry request.
+            models.UniqueConstraint(
+                fields=["public_key"], name="errors_clientkey_public_key_unique"
+            ),
+        ]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SentryEventLink(models.Model):
+    """The error group a Sentry event landed in, so feedback naming the event finds it."""
+
+    event_id = models.CharField(max_length=32, help_text="The SDK's event ID (32 hex digits).")
+    error = models.ForeignKey(ErrorLog, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Its index serves the lookup of feedback items by associated event ID.
+            models.UniqueConstraint(fields=["event_id"], name="errors_sentryevent_id_unique"),
+        ]
+        indexes = [
+            # The retention purge (created_at < cutoff).
+            models.Index(fields=["created_at"], name="errors_sentryevent_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_id} → {self.error_id}"

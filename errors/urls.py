@@ -5,4 +5,10 @@ from errors import api
 urlpatterns = [
     path("errors", api.ErrorCollectionApi.as_view(), name="errors"),
     path("errors/<int:error_id>", api.ErrorItemApi.as_view(), name="error-detail"),
+    path(
+        "<int:project_id>/envelope/",
+        api.SentryEnvelopeIngestApi.as_view(),
+        name="sentry-envelope",
+    ),
+    path("<int:project_id>/store/", api.SentryStoreIngestApi.as_view(), name="sentry-store"),
 ]

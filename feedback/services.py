@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common.api import ApiError
 from common.privacy import scrub_data, scrub_text, scrub_url, scrub_user_id
 from feedback.models import FeedbackCategory, FeedbackStatus, FeedbackSubmission
-from feedback.serializers import MAX_MESSAGE_LENGTH, Screenshot
+from feedback.serializers import MAX_MESSAGE_LENGTH, FeedbackSubmitSerializer, Screenshot
 
 logger = logging.getLogger(__name__)
 
@@ -24,12 +25,16 @@ def screenshot_store(*, screenshot: Screenshot) -> str:
     return default_storage.save(name, ContentFile(screenshot.content))
 
 
-def feedback_submit(*, data: dict, request_user_agent: str = "") -> FeedbackSubmission:
+def feedback_submit(
+    *, data: dict, request_user_agent: str = "", error=None, error_pending: bool = False
+) -> FeedbackSubmission:
     """Store a validated submission, scrubbed; a bug report also files a `UserReport` error.
 
-    `data` is the validated data of FeedbackSubmitSerializer. The screenshot is written to
-    storage first and removed again if the database refuses the rows, so a failed submission
-    leaves nothing behind.
+    `data` is the validated data of FeedbackSubmitSerializer. An `error` given (the ErrorLog
+    of the Sentry event the feedback is about) is linked instead of filing a new one; with
+    `error_pending` (that event has not arrived yet) none is filed and the link comes later. The
+    screenshot is written to storage first and removed again if the database refuses the
+    rows, so a failed submission leaves nothing behind.
     """
     user_agent = (data.get("userAgent") or request_user_agent or "")[:512]
     metadata = data.get("metadata")
@@ -48,8 +53,9 @@ def feedback_submit(*, data: dict, request_user_agent: str = "") -> FeedbackSubm
                 session_id=data.get("sessionId") or "",
                 metadata=scrub_data(metadata) if metadata is not None else None,
                 screenshot=screenshot_name,
+                error=error,
             )
-            if feedback.category == FeedbackCategory.BUG:
+            if error is None and not error_pending and feedback.category == FeedbackCategory.BUG:
                 feedback.error = _error_for_bug_report(feedback)
                 feedback.save(update_fields=["error"])
     except BaseException:
@@ -123,3 +129,44 @@ def _screenshot_delete(name: str) -> None:
         default_storage.delete(name)
     except OSError:
         logger.warning("Could not delete the screenshot %s of purged feedback.", name)
+
+
+def feedback_from_sentry(
+    *, data: dict, error, associated_event_id: str = "", request_user_agent: str = ""
+) -> FeedbackSubmission:
+    """Store feedback sent by a Sentry SDK (a POST /api/feedback body), linked to `error`.
+
+    Feedback naming an event that has not arrived yet (`associated_event_id` without `error`)
+    waits for it: `feedback_sentry_events_link` links it when the event is recorded. A
+    screenshot that is refused (not an image, too large) is dropped and the words are kept.
+    """
+    serializer = FeedbackSubmitSerializer(data=data)
+    try:
+        serializer.is_valid(raise_exception=True)
+    except ApiError:
+        if "screenshot" not in data:
+            raise
+        serializer = FeedbackSubmitSerializer(
+            data={key: value for key, value in data.items() if key != "screenshot"}
+        )
+        serializer.is_valid(raise_exception=True)
+    return feedback_submit(
+        data=serializer.validated_data,
+        request_user_agent=request_user_agent,
+        error=error,
+        error_pending=error is None and bool(associated_event_id),
+    )
+
+
+def feedback_sentry_events_link(*, errors_by_event_id: dict) -> int:
+    """Link feedback of the last day still waiting for one of these Sentry events to the event's
+    error; return how many were linked."""
+    since = timezone.now() - timedelta(days=1)
+    linked = 0
+    for event_id, error in errors_by_event_id.items():
+        linked += FeedbackSubmission.objects.filter(
+            error__isnull=True,
+            created_at__gte=since,
+            metadata__sentry__associatedEventId=event_id,
+        ).update(error=error)
+    return linked
