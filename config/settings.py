@@ -253,3 +253,17 @@ TELEMETRY = {
     "RATE_LIMIT_REQUESTS": env.int("TELEMETRY_RATE_LIMIT", default=120),
     "RATE_LIMIT_WINDOW_SECONDS": env.int("TELEMETRY_RATE_LIMIT_WINDOW", default=60),
 }
+
+ERRORS = {
+    "MAX_BODY_BYTES": 256 * 1024,
+    # Reports per client address per window on POST /api/errors (429 with Retry-After past it).
+    "RATE_LIMIT_REQUESTS": env.int("ERRORS_RATE_LIMIT", default=120),
+    "RATE_LIMIT_WINDOW_SECONDS": env.int("ERRORS_RATE_LIMIT_WINDOW", default=60),
+    # A spike: an hour with SPIKE_FACTOR times the group's usual hourly count over the previous
+    # SPIKE_BASELINE_HOURS, and at least SPIKE_MIN_COUNT reports.
+    "SPIKE_FACTOR": env.float("ERRORS_SPIKE_FACTOR", default=5.0),
+    "SPIKE_MIN_COUNT": env.int("ERRORS_SPIKE_MIN_COUNT", default=20),
+    "SPIKE_BASELINE_HOURS": 24,
+    # At most one alert per group per interval.
+    "ALERT_INTERVAL_SECONDS": 3600,
+}

@@ -1,0 +1,157 @@
+"""Error groups (the seed's ErrorLog), their occurrences, affected users and hourly counts."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Severity(models.TextChoices):
+    """The seed's severity levels, most severe first; a group keeps the highest it has seen."""
+
+    CRITICAL = "critical", "Critical"
+    ERROR = "error", "Error"
+    WARNING = "warning", "Warning"
+    INFO = "info", "Info"
+
+
+# Higher is more severe; the upsert keeps a group's highest.
+SEVERITY_RANK = {
+    Severity.INFO: 1,
+    Severity.WARNING: 2,
+    Severity.ERROR: 3,
+    Severity.CRITICAL: 4,
+}
+
+
+class ErrorStatus(models.TextChoices):
+    """Triage workflow: new → acknowledged → resolved / ignored; the service sets regressed."""
+
+    NEW = "new", "New"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    RESOLVED = "resolved", "Resolved"
+    IGNORED = "ignored", "Ignored"
+    REGRESSED = "regressed", "Regressed"
+
+
+class ErrorLog(models.Model):
+    """One error group: every report with the same fingerprint adds to it.
+
+    The context fields (page, user, session, build, environment, user agent, metadata) hold
+    the latest report's values; each report's own context is an ErrorOccurrence.
+    """
+
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the grouping key.")
+    error_type = models.CharField(max_length=200)
+    message = models.TextField(help_text="The first report's message, scrubbed.")
+    stack = models.TextField(blank=True, default="")
+    page = models.CharField(max_length=512, blank=True, default="")
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    user_id = models.CharField(max_length=128, blank=True, default="")
+    session_id = models.CharField(max_length=128, blank=True, default="")
+    build_id = models.CharField(max_length=128, blank=True, default="")
+    environment = models.CharField(max_length=64, blank=True, default="")
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.ERROR)
+    frequency = models.PositiveBigIntegerField(default=1)
+    users_affected = models.PositiveIntegerField(default=0)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=ErrorStatus.choices, default=ErrorStatus.NEW)
+    resolved = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_in_build = models.CharField(
+        max_length=128, blank=True, default="", help_text="The latest build seen at resolution."
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    regressed_at = models.DateTimeField(null=True, blank=True)
+    last_alerted_at = models.DateTimeField(null=True, blank=True)
+    metadata = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "error"
+        constraints = [
+            models.UniqueConstraint(fields=["fingerprint"], name="errorlog_fingerprint_unique"),
+            models.CheckConstraint(
+                condition=models.Q(resolved=True, status="resolved")
+                | (models.Q(resolved=False) & ~models.Q(status="resolved")),
+                name="errorlog_resolved_matches_status",
+            ),
+        ]
+        indexes = [
+            # GET /api/errors?sortBy=lastSeen and the retention purge (last_seen < cutoff).
+            models.Index(fields=["-last_seen"], name="errorlog_last_seen_idx"),
+            # GET /api/errors?sortBy=frequency (the default triage order).
+            models.Index(fields=["-frequency"], name="errorlog_frequency_idx"),
+            # GET /api/errors?status=… and error_open_critical_count (severity + status).
+            models.Index(fields=["severity", "status"], name="errorlog_severity_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.error_type}: {self.message[:80]}"
+
+
+class ErrorOccurrence(models.Model):
+    """One report of an error group, with the context the reporter sent."""
+
+    error = models.ForeignKey(ErrorLog, on_delete=models.CASCADE, related_name="occurrences")
+    message = models.TextField(help_text="This report's message, scrubbed.")
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.ERROR)
+    page = models.CharField(max_length=512, blank=True, default="")
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    user_id = models.CharField(max_length=128, blank=True, default="")
+    session_id = models.CharField(max_length=128, blank=True, default="")
+    build_id = models.CharField(max_length=128, blank=True, default="")
+    environment = models.CharField(max_length=64, blank=True, default="")
+    metadata = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # error_occurrence_count_since (the health error rate) and the retention purge.
+            models.Index(fields=["created_at"], name="erroroccurrence_created_idx"),
+            # The latest occurrences of one group (GET /api/errors/<id>).
+            models.Index(fields=["error", "-created_at"], name="erroroccurrence_error_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.error_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ErrorAffectedUser(models.Model):
+    """A user (ID as stored, e-mails hashed) who hit an error group; counts distinct users."""
+
+    error = models.ForeignKey(ErrorLog, on_delete=models.CASCADE, related_name="affected_users")
+    user_id = models.CharField(max_length=128)
+    first_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["error", "user_id"], name="erroruser_error_user_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} on {self.error_id}"
+
+
+class ErrorHourlyCount(models.Model):
+    """How many reports a group received in one hour (UTC): its trend line and spike baseline."""
+
+    error = models.ForeignKey(ErrorLog, on_delete=models.CASCADE, related_name="hourly_counts")
+    hour = models.DateTimeField(help_text="Start of the hour, UTC.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also serves the trend line and spike baseline: one group's hours in a range.
+            models.UniqueConstraint(fields=["error", "hour"], name="errorhourly_error_hour_unique"),
+        ]
+        indexes = [
+            # The retention purge (hour < cutoff).
+            models.Index(fields=["hour"], name="errorhourly_hour_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.error_id} {self.hour:%Y-%m-%d %H}:00 {self.count}"

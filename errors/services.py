@@ -1,0 +1,306 @@
+"""Writes of the errors app: recording reports, triage status, alerts and retention."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from common.alerts import alert_send
+from common.api import ApiError
+from common.privacy import scrub_data, scrub_text, scrub_url, scrub_user_id
+from common.retention import delete_in_batches
+from errors import tasks
+from errors.grouping import error_fingerprint
+from errors.models import (
+    SEVERITY_RANK,
+    ErrorAffectedUser,
+    ErrorHourlyCount,
+    ErrorLog,
+    ErrorOccurrence,
+    ErrorStatus,
+    Severity,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 2000
+MAX_STACK_LENGTH = 16000
+
+# The statuses a person may set; `new` is where groups start and `regressed` is set by reports.
+SETTABLE_STATUSES = (ErrorStatus.ACKNOWLEDGED, ErrorStatus.RESOLVED, ErrorStatus.IGNORED)
+
+
+def _severity_rank_sql(column: str) -> str:
+    whens = " ".join(f"WHEN '{value}' THEN {rank}" for value, rank in SEVERITY_RANK.items())
+    return f"(CASE {column} {whens} ELSE 0 END)"
+
+
+def _upsert_group_sql() -> str:
+    table = connection.ops.quote_name(ErrorLog._meta.db_table)
+    columns = [field.column for field in ErrorLog._meta.concrete_fields if field.column != "id"]
+    regress = (
+        f"({table}.status = '{ErrorStatus.RESOLVED}' AND ({table}.resolved_in_build = '' "
+        f"OR {table}.resolved_in_build <> excluded.build_id))"
+    )
+    latest = ["page", "user_agent", "user_id", "session_id", "build_id", "environment", "metadata"]
+    updates = [f"{column} = excluded.{column}" for column in latest] + [
+        f"frequency = {table}.frequency + 1",
+        "last_seen = excluded.last_seen",
+        f"severity = CASE WHEN {_severity_rank_sql('excluded.severity')} > "
+        f"{_severity_rank_sql(f'{table}.severity')} THEN excluded.severity "
+        f"ELSE {table}.severity END",
+        f"status = CASE WHEN {regress} THEN '{ErrorStatus.REGRESSED}' ELSE {table}.status END",
+        f"resolved = CASE WHEN {regress} THEN FALSE ELSE {table}.resolved END",
+        f"regressed_at = CASE WHEN {regress} THEN excluded.last_seen ELSE {table}.regressed_at END",
+    ]
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT (fingerprint) DO UPDATE SET {', '.join(updates)} "
+        # regressed_at equals last_seen only when this very statement regressed the group.
+        f"RETURNING id, frequency, status, severity, "
+        f"(regressed_at IS NOT NULL AND regressed_at = last_seen)"
+    ), columns
+
+
+def _db_values(model, values: dict, columns: list[str]) -> list:
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    return [fields[column].get_db_prep_save(values[column], connection) for column in columns]
+
+
+def error_report(*, payload: dict, request_user_agent: str = "") -> tuple[ErrorLog, bool]:
+    """Record one error report; return its group and whether the group is new.
+
+    `payload` is the validated camelCase data of POST /api/errors. Text is scrubbed before it
+    is stored; the group's frequency, severity (the highest seen), latest context and status
+    (resolved → regressed when seen in another build) change in one atomic upsert, so
+    concurrent reports never lose an increment or create two groups. Alerts and spike checks
+    are enqueued after commit.
+    """
+    now = timezone.now()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    error_type = scrub_text(payload["errorType"].strip(), max_length=200)
+    message = scrub_text(payload["message"], max_length=MAX_MESSAGE_LENGTH)
+    stack = scrub_text(payload.get("stack") or "", max_length=MAX_STACK_LENGTH)
+    metadata = payload.get("metadata")
+    context = {
+        "page": scrub_url(payload.get("page") or ""),
+        "user_agent": (payload.get("userAgent") or request_user_agent or "")[:512],
+        "user_id": scrub_user_id(payload.get("userId") or "")[:128],
+        "session_id": payload.get("sessionId") or "",
+        "build_id": payload.get("buildId") or "",
+        "environment": payload.get("environment") or "",
+        "metadata": scrub_data(metadata) if metadata is not None else None,
+    }
+    severity = payload.get("severity") or Severity.ERROR
+    fingerprint = error_fingerprint(
+        error_type=error_type,
+        message=message,
+        stack=stack,
+        client_fingerprint=payload.get("fingerprint") or "",
+    )
+    group_values = {
+        **context,
+        "fingerprint": fingerprint,
+        "error_type": error_type,
+        "message": message,
+        "stack": stack,
+        "severity": severity,
+        "frequency": 1,
+        "users_affected": 0,
+        "first_seen": now,
+        "last_seen": now,
+        "status": ErrorStatus.NEW,
+        "resolved": False,
+        "resolved_at": None,
+        "resolved_in_build": "",
+        "resolved_by_id": None,
+        "regressed_at": None,
+        "last_alerted_at": None,
+    }
+    sql, columns = _upsert_group_sql()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, _db_values(ErrorLog, group_values, columns))
+            error_id, frequency, status, group_severity, regressed = cursor.fetchone()
+        created = frequency == 1
+        ErrorOccurrence.objects.create(
+            error_id=error_id, message=message, severity=severity, created_at=now, **context
+        )
+        hour_count = _hourly_count_increment(error_id=error_id, hour=hour)
+        if context["user_id"]:
+            _affected_user_add(error_id=error_id, user_id=context["user_id"], now=now)
+        error = ErrorLog.objects.get(pk=error_id)
+
+    if created and group_severity == Severity.CRITICAL:
+        _enqueue(tasks.error_alert_task, error_id, "error.new_critical")
+    if regressed:
+        _enqueue(tasks.error_alert_task, error_id, "error.regression")
+    if status != ErrorStatus.IGNORED and _is_spike_checkpoint(hour_count):
+        _enqueue(tasks.error_spike_check_task, error_id, hour.isoformat())
+    return error, created
+
+
+def _hourly_count_increment(*, error_id: int, hour: datetime) -> int:
+    table = connection.ops.quote_name(ErrorHourlyCount._meta.db_table)
+    columns = ["error_id", "hour", "count"]
+    values = _db_values(ErrorHourlyCount, {"error_id": error_id, "hour": hour, "count": 1}, columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (error_id, hour, count) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (error_id, hour) DO UPDATE SET count = {table}.count + 1 "
+            f"RETURNING count",
+            values,
+        )
+        return cursor.fetchone()[0]
+
+
+def _affected_user_add(*, error_id: int, user_id: str, now: datetime) -> None:
+    table = connection.ops.quote_name(ErrorAffectedUser._meta.db_table)
+    columns = ["error_id", "user_id", "first_seen"]
+    values = _db_values(
+        ErrorAffectedUser, {"error_id": error_id, "user_id": user_id, "first_seen": now}, columns
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (error_id, user_id, first_seen) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (error_id, user_id) DO NOTHING RETURNING id",
+            values,
+        )
+        inserted = cursor.fetchone() is not None
+    if inserted:
+        ErrorLog.objects.filter(pk=error_id).update(users_affected=F("users_affected") + 1)
+
+
+def _is_spike_checkpoint(hour_count: int) -> bool:
+    """Return whether this hour's count is one at which a spike check runs: the minimum, then
+    each doubling, so a flood enqueues a handful of checks, not one per report."""
+    minimum = settings.ERRORS["SPIKE_MIN_COUNT"]
+    if hour_count < minimum or hour_count % minimum:
+        return False
+    multiple = hour_count // minimum
+    return multiple & (multiple - 1) == 0
+
+
+def _enqueue(task, *args) -> None:
+    def send():
+        try:
+            task.delay(*args)
+        except Exception:
+            # A broker outage must not fail the report that was already stored.
+            logger.exception("Could not enqueue %s%r", task.name, args)
+
+    transaction.on_commit(send)
+
+
+def error_set_status(*, error: ErrorLog, status: str, by=None) -> ErrorLog:
+    """Move `error` to `status` (acknowledged, resolved or ignored) and return it refreshed.
+
+    Resolving records the latest build seen, so later reports from that same build do not
+    count as a regression. Only the status columns are written: concurrent reports keep
+    counting.
+    """
+    if status not in SETTABLE_STATUSES:
+        allowed = ", ".join(SETTABLE_STATUSES)
+        raise ApiError(
+            f'The status "{status}" cannot be set; use one of {allowed}.',
+            details={"status": status, "allowed": list(SETTABLE_STATUSES)},
+        )
+    if status == ErrorStatus.RESOLVED:
+        changes = {
+            "resolved": True,
+            "resolved_at": timezone.now(),
+            "resolved_by": by if by is not None and by.is_authenticated else None,
+            "resolved_in_build": F("build_id"),
+        }
+    else:
+        changes = {
+            "resolved": False,
+            "resolved_at": None,
+            "resolved_by": None,
+            "resolved_in_build": "",
+        }
+    ErrorLog.objects.filter(pk=error.pk).update(status=status, **changes)
+    error.refresh_from_db()
+    return error
+
+
+def error_alert_send(*, error_id: int, kind: str) -> bool:
+    """Send the `kind` alert for a group unless it was alerted in the last interval (an hour by
+    default) or is ignored; return whether it was sent."""
+    now = timezone.now()
+    interval = timedelta(seconds=settings.ERRORS["ALERT_INTERVAL_SECONDS"])
+    claimed = (
+        ErrorLog.objects.filter(pk=error_id)
+        .filter(Q(last_alerted_at__isnull=True) | Q(last_alerted_at__lte=now - interval))
+        .exclude(status=ErrorStatus.IGNORED)
+        .update(last_alerted_at=now)
+    )
+    if not claimed:
+        return False
+    error = ErrorLog.objects.get(pk=error_id)
+    titles = {
+        "error.new_critical": "New critical error",
+        "error.regression": "Regression",
+        "error.spike": "Error spike",
+    }
+    alert_send(
+        kind=kind,
+        title=f"{titles.get(kind, kind)}: {error.error_type}: {error.message[:120]}",
+        payload={
+            "errorId": str(error.pk),
+            "errorType": error.error_type,
+            "message": error.message,
+            "severity": error.severity,
+            "status": error.status,
+            "frequency": error.frequency,
+            "usersAffected": error.users_affected,
+            "firstSeen": error.first_seen.isoformat(),
+            "lastSeen": error.last_seen.isoformat(),
+            "buildId": error.build_id,
+            "environment": error.environment,
+            "resolvedInBuild": error.resolved_in_build,
+        },
+    )
+    return True
+
+
+def error_spike_check(*, error_id: int, hour: datetime) -> bool:
+    """Alert when a group's count in `hour` is SPIKE_FACTOR times its usual hourly count over
+    the previous SPIKE_BASELINE_HOURS (at least SPIKE_MIN_COUNT); return whether it alerted.
+
+    A group first seen within `hour` has no usual rate yet and never counts as a spike.
+    """
+    config = settings.ERRORS
+    counts = ErrorHourlyCount.objects.filter(error_id=error_id)
+    current = counts.filter(hour=hour).values_list("count", flat=True).first() or 0
+    baseline_hours = config["SPIKE_BASELINE_HOURS"]
+    previous = (
+        counts.filter(hour__gte=hour - timedelta(hours=baseline_hours), hour__lt=hour).aggregate(
+            total=Sum("count")
+        )["total"]
+        or 0
+    )
+    usual = previous / baseline_hours
+    if current < config["SPIKE_MIN_COUNT"] or current < config["SPIKE_FACTOR"] * max(usual, 1):
+        return False
+    if not ErrorLog.objects.filter(pk=error_id, first_seen__lt=hour).exists():
+        return False
+    return error_alert_send(error_id=error_id, kind="error.spike")
+
+
+def error_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
+    """Delete occurrences and hourly counts older than ERROR_RETENTION_DAYS, and the groups not
+    seen since; return how many groups and occurrences were deleted (or would be)."""
+    cutoff = timezone.now() - timedelta(days=settings.ERROR_RETENTION_DAYS)
+    occurrences = ErrorOccurrence.objects.filter(created_at__lt=cutoff)
+    hourly = ErrorHourlyCount.objects.filter(hour__lt=cutoff)
+    groups = ErrorLog.objects.filter(last_seen__lt=cutoff)
+    if dry_run:
+        return occurrences.count() + groups.count()
+    deleted = delete_in_batches(occurrences, batch_size=batch_size, progress=progress)
+    delete_in_batches(hourly, batch_size=batch_size)
+    return deleted + delete_in_batches(groups, batch_size=batch_size, progress=progress)
