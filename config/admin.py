@@ -29,6 +29,11 @@ class TelemetryAdminSite(admin.AdminSite):
                 name="errors_dashboard",
             ),
             path(
+                "errors/<int:error_id>/",
+                self.admin_view(partial(admin_views.error_detail_dashboard, site=self)),
+                name="error_detail_dashboard",
+            ),
+            path(
                 "metrics/",
                 self.admin_view(partial(admin_views.metrics_dashboard, site=self)),
                 name="metrics_dashboard",
