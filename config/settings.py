@@ -231,6 +231,16 @@ GIT_COMMIT = env.str("GIT_COMMIT", default="")
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="") or env.str("NEXT_PUBLIC_SENTRY_DSN", default="")
 SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.1)
+if IS_PRODUCTION and SENTRY_DSN:
+    from config.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        build_id=BUILD_ID or GIT_COMMIT,
+        release=VERSION_FILE.read_text().strip(),
+    )
 
 CRON_SECRET = env.str("CRON_SECRET", default="")
 ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")

@@ -11,6 +11,7 @@ from common.views import api_not_found, server_error
 urlpatterns = [
     path("api/", include("telemetry.urls")),
     path("api/", include("health.urls")),
+    path("api/", include("errors.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),

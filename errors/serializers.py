@@ -1,0 +1,147 @@
+"""The shapes of the errors API: what a client may send and what staff get back."""
+
+from rest_framework import serializers
+
+from common.privacy import json_size
+from errors.models import ErrorStatus, Severity
+from errors.selectors import SORTS
+from errors.services import SETTABLE_STATUSES
+
+MAX_METADATA_BYTES = 8 * 1024
+MAX_LIST_LIMIT = 200
+
+
+class ErrorReportSerializer(serializers.Serializer):
+    """One error report (POST /api/errors), in the seed's camelCase."""
+
+    errorType = serializers.CharField(max_length=200)
+    message = serializers.CharField(max_length=10_000, trim_whitespace=False)
+    stack = serializers.CharField(
+        max_length=64_000, required=False, allow_blank=True, trim_whitespace=False
+    )
+    page = serializers.CharField(max_length=2048, required=False, allow_blank=True)
+    severity = serializers.ChoiceField(
+        choices=Severity.choices, required=False, default=Severity.ERROR
+    )
+    userId = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    sessionId = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    buildId = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    environment = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    userAgent = serializers.CharField(max_length=1024, required=False, allow_blank=True)
+    metadata = serializers.DictField(required=False, allow_null=True)
+    fingerprint = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Groups every report with the same value together, replacing the rules.",
+    )
+
+    def validate_metadata(self, value):
+        if value is not None and json_size(value) > MAX_METADATA_BYTES:
+            raise serializers.ValidationError(
+                f"Ensure metadata is at most {MAX_METADATA_BYTES} bytes as JSON."
+            )
+        return value
+
+    def to_internal_value(self, data):
+        # Clients send "Critical" or "ERROR"; the stored vocabulary is lower-case.
+        if isinstance(data, dict) and isinstance(data.get("severity"), str):
+            data = {**data, "severity": data["severity"].lower()}
+        return super().to_internal_value(data)
+
+
+class ErrorReportResultSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    errorId = serializers.CharField()
+    duplicate = serializers.BooleanField()
+
+
+class ErrorListQuerySerializer(serializers.Serializer):
+    """The query parameters of GET /api/errors."""
+
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIST_LIMIT, default=50)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
+    status = serializers.ChoiceField(choices=ErrorStatus.choices, required=False)
+    environment = serializers.CharField(max_length=64, required=False)
+    sortBy = serializers.ChoiceField(choices=list(SORTS), default="frequency")
+
+
+class ErrorLogSerializer(serializers.Serializer):
+    """One error group as staff see it in lists."""
+
+    id = serializers.CharField()
+    fingerprint = serializers.CharField()
+    errorType = serializers.CharField(source="error_type")
+    message = serializers.CharField()
+    stack = serializers.CharField()
+    page = serializers.CharField()
+    userAgent = serializers.CharField(source="user_agent")
+    userId = serializers.CharField(source="user_id")
+    sessionId = serializers.CharField(source="session_id")
+    buildId = serializers.CharField(source="build_id")
+    environment = serializers.CharField()
+    severity = serializers.CharField()
+    frequency = serializers.IntegerField()
+    usersAffected = serializers.IntegerField(source="users_affected")
+    firstSeen = serializers.DateTimeField(source="first_seen")
+    lastSeen = serializers.DateTimeField(source="last_seen")
+    status = serializers.CharField()
+    resolved = serializers.BooleanField()
+    resolvedAt = serializers.DateTimeField(source="resolved_at")
+    resolvedInBuild = serializers.CharField(source="resolved_in_build")
+    regressedAt = serializers.DateTimeField(source="regressed_at")
+    metadata = serializers.JSONField()
+
+
+class ErrorListResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = ErrorLogSerializer(many=True)
+
+
+class ErrorOccurrenceSerializer(serializers.Serializer):
+    """One report of a group, with its own context."""
+
+    message = serializers.CharField()
+    severity = serializers.CharField()
+    page = serializers.CharField()
+    userAgent = serializers.CharField(source="user_agent")
+    userId = serializers.CharField(source="user_id")
+    sessionId = serializers.CharField(source="session_id")
+    buildId = serializers.CharField(source="build_id")
+    environment = serializers.CharField()
+    metadata = serializers.JSONField()
+    createdAt = serializers.DateTimeField(source="created_at")
+
+
+class HourlyCountSerializer(serializers.Serializer):
+    hour = serializers.DateTimeField()
+    count = serializers.IntegerField()
+
+
+class ErrorDetailSerializer(ErrorLogSerializer):
+    """One group with its latest occurrences and its hourly trend (last 48 hours)."""
+
+    occurrences = ErrorOccurrenceSerializer(many=True)
+    hourly = HourlyCountSerializer(many=True)
+
+
+class ErrorUpdateSerializer(serializers.Serializer):
+    """PATCH /api/errors/<id>: a new `status`, or `resolved` true/false."""
+
+    status = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in SETTABLE_STATUSES], required=False
+    )
+    resolved = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        status, resolved = attrs.get("status"), attrs.get("resolved")
+        if status is None and resolved is None:
+            raise serializers.ValidationError("Send a status or resolved.")
+        if status is not None and resolved is not None and resolved != (status == "resolved"):
+            raise serializers.ValidationError(
+                f'resolved={str(resolved).lower()} contradicts status "{status}".'
+            )
+        if status is None:
+            attrs["status"] = ErrorStatus.RESOLVED if resolved else ErrorStatus.ACKNOWLEDGED
+        return attrs
