@@ -221,6 +221,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-daily": {"task": "common.purge_expired", "schedule": crontab(hour=3, minute=17)},
+    "health-check-every-5-minutes": {"task": "health.check", "schedule": 5 * 60.0},
 }
 
 # --- The service -------------------------------------------------------------------------------
@@ -276,4 +277,16 @@ ERRORS = {
     "SPIKE_BASELINE_HOURS": 24,
     # At most one alert per group per interval.
     "ALERT_INTERVAL_SECONDS": 3600,
+}
+
+HEALTH = {
+    # Every probe of /api/health/extended answers within this deadline or counts as down.
+    "PROBE_TIMEOUT_SECONDS": env.float("HEALTH_PROBE_TIMEOUT_SECONDS", default=2.0),
+    # The seed's thresholds: below the first healthy, up to the second degraded, above unhealthy.
+    "DATABASE_LATENCY_MS": (50, 100),
+    "ERROR_RATE_PERCENT": (1.0, 5.0),
+    # With no periodic check for this long the status is degraded (Celery beat is down), once
+    # a check has ever been stored or HEALTH_EXPECT_PERIODIC_CHECKS=true.
+    "STALE_AFTER_MINUTES": 15,
+    "EXPECT_PERIODIC_CHECKS": env.bool("HEALTH_EXPECT_PERIODIC_CHECKS", default=False),
 }

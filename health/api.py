@@ -1,10 +1,49 @@
 """HTTP API of the health app."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+import hmac
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from common.api import ApiError
+from health.models import HealthStatus
+from health.serializers import HealthCronResultSerializer, HealthDocumentSerializer
+from health.services import health_check_run
+
+
+def _health_response(document: dict) -> Response:
+    unhealthy = document["status"] == HealthStatus.UNHEALTHY
+    return Response(
+        document, status=503 if unhealthy else 200, headers={"Cache-Control": "no-store"}
+    )
+
+
+class CronSecretPermission(BasePermission):
+    """Admit requests bearing `Authorization: Bearer <CRON_SECRET>`, compared in constant time.
+
+    Answer 503 while no secret is configured and 401 for a missing or wrong one.
+    """
+
+    def has_permission(self, request, view):
+        secret = settings.CRON_SECRET
+        if not secret:
+            raise ApiError(
+                "Cron endpoints are disabled: set CRON_SECRET to enable them.", status_code=503
+            )
+        scheme, _, credential = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            credential.strip().encode(), secret.encode()
+        ):
+            raise ApiError(
+                "Send the cron secret as 'Authorization: Bearer <CRON_SECRET>'.",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="cron"'},
+            )
+        return True
 
 
 class HealthLivenessApi(APIView):
@@ -20,3 +59,47 @@ class HealthLivenessApi(APIView):
     )
     def get(self, request):
         return Response({"status": "ok"})
+
+
+class HealthExtendedApi(APIView):
+    """Probe the database, cache, broker, sessions and error rate; 503 when unhealthy."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="health_extended",
+        responses={
+            200: HealthDocumentSerializer,
+            503: OpenApiResponse(HealthDocumentSerializer, description="Unhealthy."),
+        },
+        auth=[],
+    )
+    def get(self, request):
+        return _health_response(health_check_run(store=False))
+
+
+_CRON_RESPONSES = {
+    200: HealthCronResultSerializer,
+    401: OpenApiResponse(description="Missing or wrong bearer secret."),
+    503: OpenApiResponse(
+        HealthCronResultSerializer, description="Unhealthy, or CRON_SECRET is not set."
+    ),
+}
+
+
+class HealthCronCheckApi(APIView):
+    """Run the periodic check for an external scheduler: store a snapshot, alert on change."""
+
+    authentication_classes: list = []
+    permission_classes = [CronSecretPermission]
+
+    @extend_schema(operation_id="health_cron_check", responses=_CRON_RESPONSES, auth=[])
+    def get(self, request):
+        return _health_response(health_check_run(store=True))
+
+    @extend_schema(
+        operation_id="health_cron_check_post", request=None, responses=_CRON_RESPONSES, auth=[]
+    )
+    def post(self, request):
+        return _health_response(health_check_run(store=True))

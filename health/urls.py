@@ -4,4 +4,6 @@ from health import api
 
 urlpatterns = [
     path("health", api.HealthLivenessApi.as_view(), name="health-liveness"),
+    path("health/extended", api.HealthExtendedApi.as_view(), name="health-extended"),
+    path("cron/health", api.HealthCronCheckApi.as_view(), name="cron-health"),
 ]
