@@ -290,3 +290,12 @@ HEALTH = {
     "STALE_AFTER_MINUTES": 15,
     "EXPECT_PERIODIC_CHECKS": env.bool("HEALTH_EXPECT_PERIODIC_CHECKS", default=False),
 }
+
+FEEDBACK = {
+    "MAX_SCREENSHOT_BYTES": 5 * 1024 * 1024,
+    "MAX_SCREENSHOT_SIDE": 8000,
+    # A 5 MB screenshot as a base64 data: URL is about 6.7 MB, plus the other fields.
+    "MAX_BODY_BYTES": 8 * 1024 * 1024,
+    "RATE_LIMIT_REQUESTS": env.int("FEEDBACK_RATE_LIMIT", default=10),
+    "RATE_LIMIT_WINDOW_SECONDS": env.int("FEEDBACK_RATE_LIMIT_WINDOW", default=60),
+}

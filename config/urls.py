@@ -4,17 +4,22 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.views import api_not_found, server_error
+from feedback.views import DemoPageView
 
 urlpatterns = [
     path("api/", include("telemetry.urls")),
     path("api/", include("health.urls")),
     path("api/", include("errors.urls")),
+    path("api/", include("feedback.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("demo/", DemoPageView.as_view(), name="demo"),
+    path("", RedirectView.as_view(pattern_name="demo"), name="home"),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,89 @@
+"""Feedback in the admin: the triage queue with screenshot thumbnails and links to errors."""
+
+from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from feedback.models import FeedbackStatus, FeedbackSubmission
+from feedback.services import feedback_status_set
+
+
+@admin.register(FeedbackSubmission)
+class FeedbackSubmissionAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "category", "status", "short_message", "thumbnail", "error_link")
+    list_filter = ("status", "category")
+    search_fields = ("message", "page", "email")
+    ordering = ("-created_at",)
+    list_select_related = ("error",)
+    show_full_result_count = False
+    fields = (
+        "created_at",
+        "category",
+        "status",
+        "message",
+        "page",
+        "email",
+        "user_id",
+        "session_id",
+        "user_agent",
+        "metadata",
+        "screenshot_large",
+        "error_link",
+    )
+    readonly_fields = tuple(name for name in fields if name != "status")
+    actions = ("mark_in_progress", "mark_resolved", "mark_dismissed")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="message")
+    def short_message(self, obj):
+        return obj.message if len(obj.message) <= 80 else obj.message[:79] + "…"
+
+    @admin.display(description="screenshot")
+    def thumbnail(self, obj):
+        if not obj.screenshot:
+            return "—"
+        return format_html(
+            '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="screenshot" '
+            'style="max-height:48px;max-width:96px;border:1px solid #ccc"></a>',
+            obj.screenshot.url,
+        )
+
+    @admin.display(description="screenshot")
+    def screenshot_large(self, obj):
+        if not obj.screenshot:
+            return "—"
+        return format_html(
+            '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="screenshot" '
+            'style="max-width:640px;border:1px solid #ccc"></a>',
+            obj.screenshot.url,
+        )
+
+    @admin.display(description="error")
+    def error_link(self, obj):
+        if not obj.error_id:
+            return "—"
+        try:
+            url = reverse("admin:errors_errorlog_change", args=[obj.error_id])
+        except NoReverseMatch:
+            return str(obj.error_id)
+        return format_html('<a href="{}">{}</a>', url, obj.error_id)
+
+    def _set_status(self, request, queryset, status):
+        count = feedback_status_set(
+            feedback_ids=list(queryset.values_list("pk", flat=True)), status=status
+        )
+        self.message_user(request, f"{count} submission(s) marked {status.label.lower()}.")
+
+    @admin.action(description="Mark selected as in progress", permissions=["change"])
+    def mark_in_progress(self, request, queryset):
+        self._set_status(request, queryset, FeedbackStatus.IN_PROGRESS)
+
+    @admin.action(description="Mark selected as resolved", permissions=["change"])
+    def mark_resolved(self, request, queryset):
+        self._set_status(request, queryset, FeedbackStatus.RESOLVED)
+
+    @admin.action(description="Mark selected as dismissed", permissions=["change"])
+    def mark_dismissed(self, request, queryset):
+        self._set_status(request, queryset, FeedbackStatus.DISMISSED)

@@ -1,0 +1,68 @@
+"""HTTP API of the feedback app."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.api import ApiError, client_address
+from common.ratelimit import rate_limit_hit
+from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
+from feedback.services import feedback_submit
+
+
+class FeedbackSubmitApi(APIView):
+    """Record a bug report, feature request or other feedback, with an optional screenshot."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="feedback_submit",
+        request={
+            "application/json": FeedbackSubmitSerializer,
+            "multipart/form-data": FeedbackSubmitSerializer,
+        },
+        responses={
+            201: FeedbackSubmitResultSerializer,
+            400: OpenApiResponse(description="No message, unknown category, not an image."),
+            413: OpenApiResponse(description="Screenshot over 5 MB or body too large."),
+            429: OpenApiResponse(description="Rate limit exceeded; see Retry-After."),
+        },
+        auth=[],
+    )
+    def post(self, request):
+        config = settings.FEEDBACK
+        rate_limit_hit(
+            scope="feedback",
+            client=client_address(request),
+            limit=config["RATE_LIMIT_REQUESTS"],
+            window_seconds=config["RATE_LIMIT_WINDOW_SECONDS"],
+        )
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if declared.isdigit() and int(declared) > config["MAX_BODY_BYTES"]:
+            raise ApiError(
+                f"The request body is larger than {config['MAX_BODY_BYTES']} bytes.",
+                status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                details={"maxBytes": config["MAX_BODY_BYTES"]},
+            )
+        if not hasattr(request.data, "get"):
+            raise ApiError("The body must be a JSON object or a form.")
+        serializer = FeedbackSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        feedback = feedback_submit(
+            data=serializer.validated_data,
+            request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        return Response(
+            {
+                "success": True,
+                "feedbackId": str(feedback.pk),
+                "errorId": str(feedback.error_id) if feedback.error_id else None,
+            },
+            status=status.HTTP_201_CREATED,
+        )

@@ -1,0 +1,125 @@
+"""Writes of the feedback app: recording submissions, their screenshots and their purge."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from common.privacy import scrub_data, scrub_text, scrub_url, scrub_user_id
+from feedback.models import FeedbackCategory, FeedbackStatus, FeedbackSubmission
+from feedback.serializers import MAX_MESSAGE_LENGTH, Screenshot
+
+logger = logging.getLogger(__name__)
+
+
+def screenshot_store(*, screenshot: Screenshot) -> str:
+    """Save the screenshot under feedback/<year>/<month>/ with a random name; return its name."""
+    name = f"feedback/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{screenshot.extension}"
+    return default_storage.save(name, ContentFile(screenshot.content))
+
+
+def feedback_submit(*, data: dict, request_user_agent: str = "") -> FeedbackSubmission:
+    """Store a validated submission, scrubbed; a bug report also files a `UserReport` error.
+
+    `data` is the validated data of FeedbackSubmitSerializer. The screenshot is written to
+    storage first and removed again if the database refuses the rows, so a failed submission
+    leaves nothing behind.
+    """
+    user_agent = (data.get("userAgent") or request_user_agent or "")[:512]
+    metadata = data.get("metadata")
+    screenshot_name = (
+        screenshot_store(screenshot=data["screenshot"]) if data.get("screenshot") else ""
+    )
+    try:
+        with transaction.atomic():
+            feedback = FeedbackSubmission.objects.create(
+                message=scrub_text(data["message"], max_length=MAX_MESSAGE_LENGTH),
+                category=data.get("category") or FeedbackCategory.BUG,
+                page=scrub_url(data.get("page") or ""),
+                user_agent=user_agent,
+                email=data.get("email") or "",
+                user_id=scrub_user_id(data.get("userId") or "")[:128],
+                session_id=data.get("sessionId") or "",
+                metadata=scrub_data(metadata) if metadata is not None else None,
+                screenshot=screenshot_name,
+            )
+            if feedback.category == FeedbackCategory.BUG:
+                feedback.error = _error_for_bug_report(feedback)
+                feedback.save(update_fields=["error"])
+    except BaseException:
+        if screenshot_name:
+            default_storage.delete(screenshot_name)
+        raise
+    return feedback
+
+
+def _error_for_bug_report(feedback: FeedbackSubmission):
+    """File the bug report in error triage as its own `UserReport` entry and return it."""
+    from errors.services import error_report
+
+    error, _created = error_report(
+        payload={
+            "errorType": "UserReport",
+            "message": feedback.message,
+            "page": feedback.page,
+            "severity": "warning",
+            "userId": feedback.user_id,
+            "sessionId": feedback.session_id,
+            "userAgent": feedback.user_agent,
+            "metadata": {
+                "feedbackId": str(feedback.pk),
+                "screenshot": feedback.screenshot.name or None,
+            },
+            # Every report is its own triage entry: two people never send "the same" report.
+            "fingerprint": f"feedback:{feedback.pk}",
+        },
+        request_user_agent=feedback.user_agent,
+    )
+    return error
+
+
+def feedback_status_set(*, feedback_ids: list[int], status: FeedbackStatus) -> int:
+    """Move the given submissions to `status`; return how many changed."""
+    return FeedbackSubmission.objects.filter(pk__in=feedback_ids).update(status=status)
+
+
+def feedback_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
+    """Delete feedback past ERROR_RETENTION_DAYS, with its screenshot file; return the count.
+
+    A submission expires when it is older than the cutoff and its error is gone or seen last
+    before the cutoff too, so the result is the same whether the errors purge ran first
+    (leaving the link empty) or not.
+    """
+    cutoff = timezone.now() - timedelta(days=settings.ERROR_RETENTION_DAYS)
+    expired = FeedbackSubmission.objects.filter(created_at__lt=cutoff).filter(
+        Q(error__isnull=True) | Q(error__last_seen__lt=cutoff)
+    )
+    if dry_run:
+        return expired.count()
+    deleted = 0
+    while True:
+        batch = list(expired.order_by("pk").values_list("pk", "screenshot")[:batch_size])
+        if not batch:
+            return deleted
+        with transaction.atomic():
+            deleted += FeedbackSubmission.objects.filter(pk__in=[pk for pk, _ in batch]).delete()[0]
+        for _pk, name in batch:
+            if name:
+                _screenshot_delete(name)
+        if progress:
+            progress(deleted)
+        if len(batch) < batch_size:
+            return deleted
+
+
+def _screenshot_delete(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.warning("Could not delete the screenshot %s of purged feedback.", name)

@@ -1,0 +1,37 @@
+"""`{% report_bug_button %}` and `{% telemetry_client %}`: the browser client in Django templates."""
+
+from django import template
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def report_bug_button(context, hide_for_admin: bool = False, label: str = ""):
+    """Render the script of the floating report-bug button; nothing for staff if asked."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if hide_for_admin and user is not None and user.is_staff:
+        return ""
+    return format_html(
+        '<script src="{}" data-endpoint="{}"{} defer></script>',
+        static("telemetry/report-bug.js"),
+        reverse("feedback-submit"),
+        format_html(' data-label="{}"', label) if label else "",
+    )
+
+
+@register.simple_tag
+def telemetry_client(flush_interval: int = 5000, user_id: str = ""):
+    """Render the script of telemetry.js pointed at this service's batch endpoint."""
+    return format_html(
+        '<script src="{}" data-endpoint="{}" data-errors-endpoint="{}" '
+        'data-flush-interval="{}"{}></script>',
+        static("telemetry/telemetry.js"),
+        reverse("telemetry-batch"),
+        "/api/errors",
+        int(flush_interval),
+        format_html(' data-user-id="{}"', user_id) if user_id else "",
+    )

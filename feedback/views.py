@@ -1,0 +1,19 @@
+"""The demo page: a small host site that loads telemetry.js and the report-bug button."""
+
+from django.views.generic import TemplateView
+
+
+class DemoPageView(TemplateView):
+    """Render /demo/, which shows the whole browser-to-database loop.
+
+    `?flushInterval=<ms>` (500 to 600000, default 3000) sets how often telemetry.js sends.
+    """
+
+    template_name = "demo.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        requested = self.request.GET.get("flushInterval", "")
+        interval = int(requested) if requested.isdigit() else 3000
+        context["flush_interval"] = min(max(interval, 500), 600_000)
+        return context

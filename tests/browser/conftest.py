@@ -1,0 +1,97 @@
+"""Browser fixtures: Debian's headless Chromium driven by Playwright against `live_server`.
+
+Reusable by any app's browser tests: `browser` (one Chromium per test session), `page` (a
+fresh context and tab per test, with `page.base_url` set to the live server), `log_in(user)`
+(puts a logged-in Django session into that context), and `wait_for` (polls the database or
+anything else until a condition holds). Mark the tests `@pytest.mark.browser`.
+"""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.utils.module_loading import import_string
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Launch headless Chromium once per test session; skip with a reason if it is missing."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test
+    # body are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db):
+    """Open a tab in a fresh browser context; JavaScript errors of the page are collected in
+    `page.page_errors` so a test can assert the host page stayed clean."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    tab.base_url = live_server.url
+    tab.page_errors = []
+    tab.on("pageerror", lambda error: tab.page_errors.append(error))
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def log_in(page, live_server):
+    """Return a function that logs `user` in for the page's browser context."""
+
+    def log_in_user(user):
+        engine = import_string(settings.SESSION_ENGINE)
+        session = engine.SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session.session_key,
+                    "url": live_server.url,
+                }
+            ]
+        )
+
+    return log_in_user
+
+
+@pytest.fixture
+def wait_for():
+    """Return a function polling `condition()` until it is truthy (or failing after `timeout`)."""
+
+    def wait(condition, *, timeout: float = 10.0, message: str = "condition never held"):
+        deadline = time.monotonic() + timeout
+        while True:
+            result = condition()
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                pytest.fail(f"Timed out after {timeout}s: {message}")
+            time.sleep(0.1)
+
+    return wait

@@ -1,0 +1,92 @@
+"""telemetry.js in a real browser: what the demo page sends reaches the database."""
+
+import time
+
+import pytest
+
+from telemetry.models import TelemetryEvent
+
+pytestmark = pytest.mark.browser
+
+
+def types_recorded() -> list[str]:
+    return list(TelemetryEvent.objects.order_by("pk").values_list("type", flat=True))
+
+
+def test_telemetry_js__page_view_session_start_and_custom_event_reach_the_database(page, wait_for):
+    page.goto("/demo/?flushInterval=500")
+    page.click("#track-event")
+
+    wait_for(
+        lambda: {"session_start", "page_view", "action"} <= set(types_recorded()),
+        message=f"events recorded: {types_recorded()}",
+    )
+    action = TelemetryEvent.objects.get(type="action")
+    page_view = TelemetryEvent.objects.get(type="page_view")
+    session_id = page.evaluate("window.telemetry.sessionId")
+    assert action.action == "add_to_cart"
+    assert action.metadata == {"sku": "demo-42", "price": 19}
+    assert page_view.page == "/demo/"
+    assert {action.session_id, page_view.session_id} == {session_id}
+    assert page.page_errors == []
+
+
+def test_telemetry_js__client_side_navigation_records_a_page_view_of_the_new_path(page, wait_for):
+    page.goto("/demo/?flushInterval=500")
+    page.click("#navigate")
+
+    wait_for(
+        lambda: TelemetryEvent.objects.filter(type="page_view", page="/demo/checkout").exists(),
+        message=f"pages viewed: {list(TelemetryEvent.objects.values_list('page', flat=True))}",
+    )
+
+
+def test_telemetry_js__events_queued_at_unload_arrive_by_send_beacon(page, wait_for):
+    # With fetch failing (as when offline) the events stay queued; only sendBeacon can deliver.
+    page.add_init_script("window.fetch = () => Promise.reject(new TypeError('offline'));")
+    page.goto("/demo/?flushInterval=500")
+    page.evaluate("window.telemetry.track('action', {action: 'left_in_queue'})")
+    page.wait_for_timeout(1500)
+    assert TelemetryEvent.objects.count() == 0
+
+    page.goto("about:blank")
+
+    wait_for(
+        lambda: {"session_start", "page_view", "action", "session_end"} <= set(types_recorded()),
+        message="the queued events never arrived",
+    )
+    assert TelemetryEvent.objects.get(type="action").action == "left_in_queue"
+    assert TelemetryEvent.objects.get(type="session_end").duration >= 1000
+
+
+def test_telemetry_js__backs_off_after_a_429_and_delivers_the_events_later(
+    page, wait_for, settings
+):
+    settings.TELEMETRY = {
+        **settings.TELEMETRY,
+        "RATE_LIMIT_REQUESTS": 1,
+        "RATE_LIMIT_WINDOW_SECONDS": 5,
+    }
+    # Start early in a fixed rate-limit window so both requests below fall into the same one.
+    if time.time() % 5 > 2:
+        time.sleep(5 - time.time() % 5)
+    page.add_init_script(
+        """const send = window.fetch; window.batchStatuses = [];
+        window.fetch = (...args) => send(...args).then((response) => {
+          if (String(args[0]).endsWith("/batch")) window.batchStatuses.push(response.status);
+          return response;
+        });"""
+    )
+    page.goto("/demo/?flushInterval=500")
+    page.evaluate("window.telemetry.flush()")
+    wait_for(lambda: TelemetryEvent.objects.filter(type="page_view").exists())
+    page.evaluate("window.telemetry.track('action', {action: 'after_backoff'}); telemetry.flush()")
+
+    wait_for(
+        lambda: TelemetryEvent.objects.filter(action="after_backoff").exists(),
+        message="the event refused with 429 was never delivered",
+    )
+    statuses = page.evaluate("window.batchStatuses")
+    assert statuses[:3] == [200, 429, 200]
+    assert TelemetryEvent.objects.filter(type="page_view").count() == 1
+    assert page.page_errors == []
