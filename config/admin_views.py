@@ -14,6 +14,9 @@ from common.api import ApiError
 from errors import selectors as error_selectors
 from errors.models import ErrorLog, ErrorStatus, Severity
 from errors.services import error_set_status
+from feedback import selectors as feedback_selectors
+from health import selectors as health_selectors
+from health.services import health_check_run
 
 METRICS_WINDOWS = {"24h": 1, "7d": 7, "30d": 30, "90d": 90}
 DEFAULT_METRICS_WINDOW = "7d"
@@ -22,11 +25,12 @@ DEFAULT_REFRESH_SECONDS = 30
 
 def dashboard_summary() -> dict:
     """Return the index's one-line summary of each dashboard."""
+    latest = health_selectors.health_snapshot_latest()
     return {
         "open_critical_errors": error_selectors.error_open_critical_count(),
-        "error_rate": None,
-        "health_status": None,
-        "health_checked_at": None,
+        "error_rate": latest.error_rate if latest else None,
+        "health_status": latest.status if latest else None,
+        "health_checked_at": latest.created_at if latest else None,
     }
 
 
@@ -175,6 +179,7 @@ def error_detail_dashboard(request, error_id: int, *, site):
             [point["count"] for point in error_selectors.error_hourly_counts(error=error)]
         ),
         "history": history.order_by("-action_time")[:50],
+        "feedback": list(feedback_selectors.feedback_for_error(error_id=error.pk)[:20]),
         "actions": TRIAGE_ACTIONS,
         "can_change": request.user.has_perm("errors.change_errorlog"),
     }
@@ -211,7 +216,52 @@ def metrics_data(request):
     return JsonResponse({"window": window, "days": METRICS_WINDOWS[window]})
 
 
+HEALTH_HISTORY_HOURS = {"24h": 24, "7d": 24 * 7, "30d": 24 * 30}
+HEALTH_CHECK_LABELS = {
+    "database": "Database",
+    "cache": "Cache / Redis",
+    "broker": "Celery broker",
+}
+
+
 def health_dashboard(request, *, site):
-    """Render the health page: the current checks and the history of stored snapshots."""
-    context = {**site.each_context(request), "title": "Health", "dashboard": "health"}
+    """Render the health page: a check run now, and the history of the stored checks."""
+    window = _choice(request, "window", HEALTH_HISTORY_HOURS, "24h")
+    document = health_check_run(store=False)
+    snapshots = list(
+        health_selectors.health_snapshots_recent(hours=HEALTH_HISTORY_HOURS[window]).values(
+            "created_at", "status", "database_latency_ms", "error_rate", "active_sessions"
+        )
+    )
+    snapshots.reverse()
+    history = {
+        "labels": [snapshot["created_at"].isoformat() for snapshot in snapshots],
+        "databaseLatencyMs": [snapshot["database_latency_ms"] for snapshot in snapshots],
+        "errorRate": [snapshot["error_rate"] for snapshot in snapshots],
+        "activeSessions": [snapshot["active_sessions"] for snapshot in snapshots],
+    }
+    checks = [
+        {
+            "name": label,
+            "status": document[key]["status"],
+            "latency_ms": document[key]["latencyMs"],
+            "detail": document[key].get("error")
+            or document[key].get("backend")
+            or document[key].get("transport")
+            or "",
+        }
+        for key, label in HEALTH_CHECK_LABELS.items()
+    ]
+    context = {
+        **site.each_context(request),
+        "title": "Health",
+        "dashboard": "health",
+        "health": document,
+        "checks": checks,
+        "window": window,
+        "windows": list(HEALTH_HISTORY_HOURS),
+        "history": history,
+        "snapshot_count": len(snapshots),
+        "recent_snapshots": snapshots[-10:][::-1],
+    }
     return TemplateResponse(request, "admin/dashboards/health.html", context)

@@ -6,6 +6,7 @@ from django.test import Client
 
 from errors.models import ErrorLog, ErrorStatus
 from errors.services import error_report
+from feedback.models import FeedbackSubmission
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +123,16 @@ def test_error_detail__shows_stack_occurrences_and_history(admin_client_logged_i
     assert "plan" in html
     assert "Status set to ignored from the triage page." in html
     assert admin_client_logged_in.get(f"{URL}999999/").status_code == 404
+
+
+def test_error_detail__shows_linked_feedback_with_its_screenshot(admin_client_logged_in):
+    error = report("UserReport", "The save button does nothing")
+    FeedbackSubmission.objects.create(
+        message="The save button does nothing",
+        screenshot="feedback/2026/11/shot.png",
+        error=error,
+    )
+    html = admin_client_logged_in.get(f"{URL}{error.pk}/").content.decode()
+    section = html[html.index('id="linked-feedback"') : html.index('id="status-history"')]
+    assert "The save button does nothing" in section
+    assert '<img src="/media/feedback/2026/11/shot.png"' in section
