@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "telemetry.middleware.SelfTelemetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -222,6 +223,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-daily": {"task": "common.purge_expired", "schedule": crontab(hour=3, minute=17)},
     "health-check-every-5-minutes": {"task": "health.check", "schedule": 5 * 60.0},
+    "telemetry-rollup": {"task": "telemetry.rollup", "schedule": crontab(minute="*/5")},
 }
 
 # --- The service -------------------------------------------------------------------------------
@@ -263,6 +265,13 @@ TELEMETRY = {
     # Requests per client address (never stored) per window, shared by workers via the cache.
     "RATE_LIMIT_REQUESTS": env.int("TELEMETRY_RATE_LIMIT", default=120),
     "RATE_LIMIT_WINDOW_SECONDS": env.int("TELEMETRY_RATE_LIMIT_WINDOW", default=60),
+    # Roll-ups stop this many seconds before now, so batches still committing are not missed.
+    "ROLLUP_SETTLE_SECONDS": 30,
+    # Share of the service's own /api/ requests recorded as api_call events (0 to 1), and how
+    # often the in-memory buffer is written in bulk (0: only when flushed explicitly).
+    "SELF_SAMPLE_RATE": env.float("TELEMETRY_SELF_SAMPLE_RATE", default=1.0),
+    "SELF_FLUSH_SECONDS": 5.0,
+    "SELF_BUFFER_MAX": 1000,
 }
 
 ERRORS = {

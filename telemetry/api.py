@@ -8,9 +8,12 @@ from rest_framework.views import APIView
 
 from common.api import ApiError, client_address, read_json_body
 from common.ratelimit import rate_limit_hit
+from telemetry.selectors import telemetry_metrics
 from telemetry.serializers import (
     TelemetryBatchResultSerializer,
     TelemetryBatchSerializer,
+    TelemetryMetricsQuerySerializer,
+    TelemetryMetricsSerializer,
     validate_events,
 )
 from telemetry.services import event_batch_record
@@ -82,4 +85,28 @@ class TelemetryBatchRecordApi(APIView):
                 "total": recorded + len(errors),
                 "errors": errors,
             }
+        )
+
+
+class TelemetryMetricsApi(APIView):
+    """Answer the aggregated metrics of the last `days` days to staff (session or token)."""
+
+    @extend_schema(
+        operation_id="telemetry_metrics",
+        parameters=[TelemetryMetricsQuerySerializer],
+        responses={
+            200: TelemetryMetricsSerializer,
+            400: OpenApiResponse(description="days not 1 to 365, or an unknown type."),
+            401: OpenApiResponse(description="Not authenticated."),
+            403: OpenApiResponse(description="Not staff."),
+        },
+    )
+    def get(self, request):
+        query = TelemetryMetricsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(
+            telemetry_metrics(
+                days=query.validated_data["days"],
+                event_type=query.validated_data.get("type") or None,
+            )
         )

@@ -5,7 +5,11 @@ class TelemetryConfig(AppConfig):
     name = "telemetry"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from common.retention import retention_register
+        from telemetry.aggregation import register_sqlite_functions
         from telemetry.services import event_purge_expired
 
         retention_register("telemetry events", event_purge_expired)
+        connection_created.connect(register_sqlite_functions, dispatch_uid="telemetry_sqlite")

@@ -1,10 +1,198 @@
-"""Reads of the telemetry app."""
+"""Reads of the telemetry app: the metrics behind GET /api/telemetry and the dashboards."""
 
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from telemetry.models import EventType, TelemetryEvent
+from telemetry.aggregation import (
+    ANY_TYPE,
+    db_datetime,
+    dialect,
+    histogram_merge,
+    histogram_quantiles,
+    rollup_watermark,
+)
+from telemetry.models import (
+    EventType,
+    TelemetryAggregate,
+    TelemetryDailyUnique,
+    TelemetryDurationAggregate,
+    TelemetryEvent,
+    UniqueKind,
+)
+
+TOP_PAGES = 10
+QUANTILES = (0.5, 0.95, 0.99)
+UNKNOWN_DEVICE = "unknown"
+
+
+def telemetry_metrics(*, days: int, event_type: str | None, now: datetime | None = None) -> dict:
+    """Return the metrics of the last `days` UTC days (today included), of one type or all.
+
+    Hours before the roll-up watermark are read from the hourly roll-ups, later ones from raw
+    events, so the answer is the same before and after raw events pass retention.
+    `topPages` counts page views, or the events of `event_type` when one is given; `apiCalls`
+    always describes `api_call` events. Durations are in milliseconds.
+    """
+    now = now or timezone.now()
+    today = now.date()
+    first_day = today - timedelta(days=days - 1)
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
+    watermark = rollup_watermark()
+    raw_from = max(start, watermark) if watermark else start
+
+    groups = _count_groups(start=start, raw_from=raw_from, event_type=event_type)
+    by_day = dict.fromkeys((first_day + timedelta(days=n) for n in range(days)), 0)
+    by_type: Counter = Counter()
+    by_device: Counter = Counter()
+    pages: Counter = Counter()
+    page_type = event_type or EventType.PAGE_VIEW
+    for day, type_, page, device_type, count in groups:
+        if day in by_day:
+            by_day[day] += count
+        by_type[type_] += count
+        by_device[device_type or UNKNOWN_DEVICE] += count
+        if page and type_ == page_type:
+            pages[page] += count
+
+    histograms = _duration_histograms(start=start, raw_from=raw_from, event_type=event_type)
+    overall = histogram_quantiles(histogram_merge(h for h, _ in histograms.values()), QUANTILES)
+    api_histogram, api_total = histograms.get(EventType.API_CALL, ({}, 0))
+    if event_type not in (None, EventType.API_CALL):
+        api_histogram, api_total = _duration_histograms(
+            start=start, raw_from=raw_from, event_type=EventType.API_CALL
+        ).get(EventType.API_CALL, ({}, 0))
+    api_count = sum(api_histogram.values())
+    api_quantiles = histogram_quantiles(api_histogram, QUANTILES)
+
+    return {
+        "days": days,
+        "type": event_type,
+        "windowStart": start.isoformat(),
+        "generatedAt": now.isoformat(),
+        "rolledUpUntil": watermark.isoformat() if watermark else None,
+        "totalEvents": sum(by_type.values()),
+        "uniqueSessions": _unique_count(
+            kind=UniqueKind.SESSION, start=start, raw_from=raw_from, event_type=event_type
+        ),
+        "uniqueUsers": _unique_count(
+            kind=UniqueKind.USER, start=start, raw_from=raw_from, event_type=event_type
+        ),
+        "byType": dict(by_type.most_common()),
+        "byDay": [{"date": day.isoformat(), "count": count} for day, count in by_day.items()],
+        "topPages": [{"page": p, "count": c} for p, c in pages.most_common(TOP_PAGES)],
+        "byDeviceType": dict(by_device.most_common()),
+        "p50": overall[0],
+        "p95": overall[1],
+        "p99": overall[2],
+        "apiCalls": {
+            "count": api_count,
+            "p50": api_quantiles[0],
+            "p95": api_quantiles[1],
+            "p99": api_quantiles[2],
+            "avg": round(api_total / api_count, 2) if api_count else None,
+        },
+    }
+
+
+def _count_groups(*, start: datetime, raw_from: datetime, event_type: str | None):
+    """Yield (day, type, page, device type, count) from roll-ups before `raw_from`, raw after."""
+    rolled_up = TelemetryAggregate.objects.filter(hour__gte=start, hour__lt=raw_from)
+    raw = TelemetryEvent.objects.filter(created_at__gte=raw_from)
+    if event_type:
+        rolled_up = rolled_up.filter(type=event_type)
+        raw = raw.filter(type=event_type)
+    yield from (
+        rolled_up.annotate(day=TruncDate("hour"))
+        .values("day", "type", "page", "device_type")
+        .annotate(total=Sum("count"))
+        .values_list("day", "type", "page", "device_type", "total")
+        .order_by()
+    )
+    yield from (
+        raw.annotate(day=TruncDate("created_at"))
+        .values("day", "type", "page", "device_type")
+        .annotate(total=Count("id"))
+        .values_list("day", "type", "page", "device_type", "total")
+        .order_by()
+    )
+
+
+def _duration_histograms(
+    *, start: datetime, raw_from: datetime, event_type: str | None
+) -> dict[str, tuple[dict[int, int], int]]:
+    """Return, per event type, the merged duration histogram and the sum of durations."""
+    rolled_up = TelemetryDurationAggregate.objects.filter(hour__gte=start, hour__lt=raw_from)
+    if event_type:
+        rolled_up = rolled_up.filter(type=event_type)
+    by_type: dict[str, list] = {}
+    for type_, histogram, total in rolled_up.values_list("type", "histogram", "total"):
+        entry = by_type.setdefault(type_, [[], 0])
+        entry[0].append(histogram)
+        entry[1] += total
+    for type_, histogram, total in _raw_histograms(raw_from=raw_from, event_type=event_type):
+        entry = by_type.setdefault(type_, [[], 0])
+        entry[0].append(histogram)
+        entry[1] += total
+    return {
+        type_: (histogram_merge(histograms), total)
+        for type_, (histograms, total) in by_type.items()
+    }
+
+
+def _raw_histograms(*, raw_from: datetime, event_type: str | None):
+    """Yield (type, histogram, sum of durations) of the raw events from `raw_from` on."""
+    sql = dialect()
+    bucket = sql.bucket("duration")
+    type_filter = "AND type = %s" if event_type else ""
+    params = [db_datetime(raw_from), *([event_type] if event_type else [])]
+    query = f"""
+        SELECT type, {bucket}, COUNT(*), SUM(duration)
+        FROM {TelemetryEvent._meta.db_table}
+        WHERE created_at >= %s AND duration IS NOT NULL {type_filter}
+        GROUP BY type, {bucket}
+    """
+    histograms: dict[str, dict[int, int]] = {}
+    totals: Counter = Counter()
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for type_, bucket_index, count, total in cursor.fetchall():
+            histograms.setdefault(type_, {})[int(bucket_index)] = count
+            totals[type_] += int(total)
+    for type_, histogram in histograms.items():
+        yield type_, histogram, totals[type_]
+
+
+def _unique_count(
+    *, kind: UniqueKind, start: datetime, raw_from: datetime, event_type: str | None
+) -> int:
+    """Count the distinct sessions or users of the window: daily sets, then raw events."""
+    sql = dialect()
+    column = "session_id" if kind == UniqueKind.SESSION else "user_id"
+    type_filter = "AND type = %s" if event_type else ""
+    query = f"""
+        SELECT COUNT(DISTINCT value_hash) FROM (
+            SELECT value_hash FROM {TelemetryDailyUnique._meta.db_table}
+            WHERE kind = %s AND type = %s AND day >= %s
+            UNION ALL
+            SELECT {sql.hash.format(column)} FROM {TelemetryEvent._meta.db_table}
+            WHERE created_at >= %s AND {column} <> '' {type_filter}
+        ) AS ids
+    """
+    params = [
+        kind.value,
+        event_type or ANY_TYPE,
+        connection.ops.adapt_datefield_value(start.date()),
+        db_datetime(raw_from),
+        *([event_type] if event_type else []),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]
 
 
 def telemetry_event_counts_since(*, since: datetime) -> dict:

@@ -97,3 +97,58 @@ def validate_events(events: list) -> tuple[list[dict], list[dict]]:
         else:
             errors.append({"index": index, "errors": serializer.errors})
     return valid, errors
+
+
+class TelemetryMetricsQuerySerializer(serializers.Serializer):
+    """The query of GET /api/telemetry: a window of 1 to 365 days and an optional type."""
+
+    days = serializers.IntegerField(
+        min_value=1,
+        max_value=365,
+        default=7,
+        error_messages={
+            "invalid": "must be a whole number from 1 to 365.",
+            "min_value": "must be a whole number from 1 to 365.",
+            "max_value": "must be a whole number from 1 to 365.",
+        },
+    )
+    type = EventTypeField(required=False, help_text="Only events of this type.")
+
+
+class TopPageSerializer(serializers.Serializer):
+    page = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class DayCountSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class ApiCallMetricsSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    p50 = serializers.FloatField(allow_null=True)
+    p95 = serializers.FloatField(allow_null=True)
+    p99 = serializers.FloatField(allow_null=True)
+    avg = serializers.FloatField(allow_null=True)
+
+
+class TelemetryMetricsSerializer(serializers.Serializer):
+    """The answer of GET /api/telemetry (durations in milliseconds, within 1 %)."""
+
+    days = serializers.IntegerField()
+    type = serializers.CharField(allow_null=True)
+    windowStart = serializers.DateTimeField(help_text="Midnight UTC of the first day.")
+    generatedAt = serializers.DateTimeField()
+    rolledUpUntil = serializers.DateTimeField(allow_null=True)
+    totalEvents = serializers.IntegerField()
+    uniqueSessions = serializers.IntegerField()
+    uniqueUsers = serializers.IntegerField()
+    byType = serializers.DictField(child=serializers.IntegerField())
+    byDay = DayCountSerializer(many=True)
+    topPages = TopPageSerializer(many=True)
+    byDeviceType = serializers.DictField(child=serializers.IntegerField())
+    p50 = serializers.FloatField(allow_null=True)
+    p95 = serializers.FloatField(allow_null=True)
+    p99 = serializers.FloatField(allow_null=True)
+    apiCalls = ApiCallMetricsSerializer()

@@ -18,8 +18,14 @@ def clean_cache():
 
 @pytest.fixture(autouse=True)
 def telemetry_recording_on(settings):
-    """Record telemetry in tests unless a test switches it off."""
-    settings.TELEMETRY = {**settings.TELEMETRY, "ENABLED": True}
+    """Record telemetry in tests unless a test switches it off; the service's own requests are
+    not recorded (no background flusher writing beside the test's transaction)."""
+    settings.TELEMETRY = {
+        **settings.TELEMETRY,
+        "ENABLED": True,
+        "SELF_SAMPLE_RATE": 0.0,
+        "SELF_FLUSH_SECONDS": 0,
+    }
 
 
 @pytest.fixture

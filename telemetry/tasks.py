@@ -1,0 +1,11 @@
+"""Celery tasks of the telemetry app: the roll-up run Celery beat schedules every 5 minutes."""
+
+from celery import shared_task
+
+from telemetry.aggregation import telemetry_rollup
+
+
+@shared_task(name="telemetry.rollup")
+def telemetry_rollup_task() -> int:
+    """Roll up the events that arrived since the last run (its whole hour); return how many."""
+    return telemetry_rollup(since=None).events
