@@ -1,0 +1,59 @@
+"""Concurrent reports never lose an increment nor split a group (PostgreSQL, real threads)."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from errors.models import ErrorHourlyCount, ErrorLog, ErrorOccurrence
+from errors.services import error_report
+
+THREADS = 40
+REPORTS_PER_THREAD = 25
+DISTINCT_ERRORS = 11
+
+
+@pytest.mark.postgres
+def test_error_report__40_threads_x_25_reports_over_11_errors_make_11_groups_of_1000(
+    transactional_db, on_postgres, settings
+):
+    # No spike checks: nothing would consume them from the broker during the test.
+    settings.ERRORS = {**settings.ERRORS, "SPIKE_MIN_COUNT": 10**9}
+    start = threading.Barrier(THREADS)
+    failures = []
+
+    def client(number: int):
+        try:
+            start.wait()
+            for index in range(REPORTS_PER_THREAD):
+                kind = (number * REPORTS_PER_THREAD + index) % DISTINCT_ERRORS
+                error_report(
+                    payload={
+                        "errorType": f"Error{kind}",
+                        # A different ID in every message: normalised away by grouping.
+                        "message": f"Order {number * 1000 + index} failed",
+                        "userId": f"user{number % 7}",
+                        "severity": "warning" if index % 2 else "error",
+                    }
+                )
+        except Exception as error:
+            failures.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    total = THREADS * REPORTS_PER_THREAD
+    assert ErrorLog.objects.count() == DISTINCT_ERRORS
+    assert ErrorLog.objects.aggregate(total=Sum("frequency"))["total"] == total
+    assert ErrorOccurrence.objects.count() == total
+    assert ErrorHourlyCount.objects.aggregate(total=Sum("count"))["total"] == total
+    assert set(ErrorLog.objects.values_list("severity", flat=True)) == {"error"}
+    for error in ErrorLog.objects.all():
+        assert error.users_affected == error.affected_users.count() == 7
