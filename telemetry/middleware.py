@@ -35,6 +35,7 @@ class SelfTelemetryBuffer:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._thread_pid: int | None = None
+        self._stopping = False
         self.dropped = 0
 
     def add(self, event: TelemetryEvent) -> None:
@@ -64,6 +65,17 @@ class SelfTelemetryBuffer:
             return 0
         return len(events)
 
+    def stop(self) -> None:
+        """Stop the background thread, if any, and write what is left."""
+        thread = self._thread
+        if thread and thread.is_alive() and self._thread_pid == os.getpid():
+            self._stopping = True
+            self._wake.set()
+            thread.join(timeout=10)
+            self._stopping = False
+        self._thread = None
+        self.flush()
+
     def clear(self) -> None:
         """Forget the queued events."""
         with self._lock:
@@ -83,7 +95,7 @@ class SelfTelemetryBuffer:
             self._thread.start()
 
     def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.wait(timeout=settings.TELEMETRY["SELF_FLUSH_SECONDS"] or 5.0)
             self._wake.clear()
             self.flush()
@@ -91,7 +103,7 @@ class SelfTelemetryBuffer:
 
 
 self_telemetry_buffer = SelfTelemetryBuffer()
-atexit.register(self_telemetry_buffer.flush)
+atexit.register(self_telemetry_buffer.stop)
 
 
 class SelfTelemetryMiddleware:

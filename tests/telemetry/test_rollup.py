@@ -1,0 +1,164 @@
+"""The hourly roll-up: the histogram's error bound, idempotence, late events, command and task."""
+
+from collections import Counter
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+
+from telemetry.aggregation import (
+    RELATIVE_ERROR,
+    ZERO_BUCKET,
+    bucket_index,
+    bucket_value,
+    dialect,
+    histogram_merge,
+    histogram_quantiles,
+    rollup_watermark,
+    telemetry_rollup,
+)
+from telemetry.models import (
+    TelemetryAggregate,
+    TelemetryDailyUnique,
+    TelemetryDurationAggregate,
+    TelemetryEvent,
+)
+from telemetry.tasks import telemetry_rollup_task
+from tests.factories import TelemetryEventFactory
+from tests.telemetry.factories import exact_percentile, generate_events
+
+
+def snapshot() -> dict:
+    """Return every roll-up row without its primary key, to compare two states."""
+    return {
+        "aggregates": sorted(
+            TelemetryAggregate.objects.values_list(
+                "hour", "type", "page", "device_type", "count", "duration_count", "duration_sum"
+            )
+        ),
+        "durations": sorted(
+            (hour, type_, count, total, maximum, sorted(histogram.items()))
+            for hour, type_, count, total, maximum, histogram in (
+                TelemetryDurationAggregate.objects.values_list(
+                    "hour", "type", "count", "total", "maximum", "histogram"
+                )
+            )
+        ),
+        "uniques": sorted(
+            TelemetryDailyUnique.objects.values_list("day", "type", "kind", "value_hash")
+        ),
+    }
+
+
+def test_bucket_value__is_within_one_percent_of_every_duration_up_to_a_day():
+    assert RELATIVE_ERROR < 0.01
+    durations = [*range(1, 20_000), *range(20_000, 86_400_000, 9_973)]
+    for duration in durations:
+        estimate = bucket_value(bucket_index(duration))
+        assert abs(estimate - duration) <= RELATIVE_ERROR * duration + 1e-9, duration
+    assert bucket_value(bucket_index(0)) == 0.0
+    assert bucket_index(0) == ZERO_BUCKET
+
+
+def test_histogram_quantiles__merged_histograms_answer_like_one_within_one_percent():
+    first = [3, 9, 40, 41, 42, 500, 1_000, 70_000]
+    second = [0, 0, 7, 250, 251, 252, 9_999]
+    merged = histogram_merge(
+        [Counter(str(bucket_index(d)) for d in first), Counter(bucket_index(d) for d in second)]
+    )
+    values = first + second
+    quantiles = (0.1, 0.5, 0.95, 0.99)
+    for estimate, quantile in zip(histogram_quantiles(merged, quantiles), quantiles, strict=True):
+        exact = exact_percentile(values, quantile)
+        assert abs(estimate - exact) <= 0.01 * exact
+    assert histogram_quantiles({}, (0.5,)) == [None]
+
+
+@pytest.mark.django_db
+def test_bucket_sql__matches_python_on_this_database():
+    durations = [0, 1, 2, 3, 50, 51, 99, 100, 101, 1_000, 65_535, 86_400_000]
+    expression = dialect().bucket("%s")
+    with connection.cursor() as cursor:
+        for duration in durations:
+            cursor.execute(f"SELECT {expression}", [duration, duration, duration])
+            assert cursor.fetchone()[0] == bucket_index(duration), duration
+
+
+@pytest.mark.django_db
+def test_rollup__running_twice_changes_nothing():
+    now = timezone.now()
+    generate_events(now=now, days=3, per_day=200)
+    telemetry_rollup(since=now - timedelta(days=3), now=now)
+    first = snapshot()
+    assert first["aggregates"] and first["durations"] and first["uniques"]
+    result = telemetry_rollup(since=now - timedelta(days=3), now=now)
+    assert snapshot() == first
+    assert result.events == TelemetryEvent.objects.filter(created_at__lt=result.until).count()
+
+
+@pytest.mark.django_db
+def test_rollup__rows_hold_the_hours_counts_and_durations():
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=5)
+    for minute, duration in ((1, 100), (20, 300), (59, None)):
+        TelemetryEventFactory(
+            type="api_call",
+            page="/api/x",
+            device_type="mobile",
+            duration=duration,
+            created_at=hour + timedelta(minutes=minute),
+        )
+    TelemetryEventFactory(type="api_call", page="/api/x", created_at=hour + timedelta(hours=1))
+    telemetry_rollup(since=None)
+    row = TelemetryAggregate.objects.get(hour=hour)
+    assert (row.type, row.page, row.device_type) == ("api_call", "/api/x", "mobile")
+    assert (row.count, row.duration_count, row.duration_sum) == (3, 2, 400)
+    durations = TelemetryDurationAggregate.objects.get(hour=hour)
+    assert (durations.count, durations.total, durations.maximum) == (2, 400, 300)
+    assert {int(k): v for k, v in durations.histogram.items()} == {
+        bucket_index(100): 1,
+        bucket_index(300): 1,
+    }
+    assert TelemetryAggregate.objects.filter(hour=hour + timedelta(hours=1)).count() == 1
+
+
+@pytest.mark.django_db
+def test_rollup_task__picks_up_events_that_arrive_after_a_run():
+    now = timezone.now()
+    TelemetryEventFactory(created_at=now - timedelta(minutes=2))
+    telemetry_rollup_task()
+    watermark = rollup_watermark()
+    # Arrived late: stamped before the watermark, committed after the run.
+    TelemetryEventFactory(created_at=watermark - timedelta(seconds=1))
+    assert telemetry_rollup_task() >= 1
+    assert sum(TelemetryAggregate.objects.values_list("count", flat=True)) == 2
+
+
+@pytest.mark.django_db
+def test_rollup_task__after_a_pause_rolls_up_every_hour_since_the_last_run():
+    now = timezone.now()
+    TelemetryEventFactory(created_at=now - timedelta(days=3))
+    telemetry_rollup(since=None, now=now - timedelta(days=3) + timedelta(minutes=5))
+    for hours in (60, 30, 1):
+        TelemetryEventFactory(created_at=now - timedelta(hours=hours))
+    telemetry_rollup_task()
+    assert sum(TelemetryAggregate.objects.values_list("count", flat=True)) == 4
+
+
+def test_rollup_task__is_scheduled_every_five_minutes():
+    entry = settings.CELERY_BEAT_SCHEDULE["telemetry-rollup"]
+    assert entry["task"] == telemetry_rollup_task.name
+    assert entry["schedule"].minute == set(range(0, 60, 5))
+
+
+@pytest.mark.django_db
+def test_aggregate_telemetry_command__reports_and_refuses_bad_days():
+    TelemetryEventFactory(created_at=timezone.now() - timedelta(hours=3))
+    out = StringIO()
+    call_command("aggregate_telemetry", stdout=out)
+    assert "Rolled up 1 events" in out.getvalue()
+    with pytest.raises(CommandError, match="--days must be at least 1"):
+        call_command("aggregate_telemetry", "--days", "0")
