@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers, status
+from rest_framework.fields import empty
 
 from common.api import ApiError
 from common.privacy import json_size
@@ -110,6 +111,10 @@ def screenshot_check(content: bytes) -> Screenshot:
 
 class JsonObjectField(serializers.DictField):
     """A JSON object, also accepted as a JSON string (multipart forms send text)."""
+
+    def get_value(self, dictionary):
+        # DictField reads forms as "metadata.key" parts; a form here sends one JSON text part.
+        return dictionary.get(self.field_name, empty)
 
     def to_internal_value(self, data):
         if isinstance(data, str):

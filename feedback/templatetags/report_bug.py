@@ -1,9 +1,9 @@
-"""`{% report_bug_button %}` and `{% telemetry_client %}`: the browser client in Django templates."""
+"""Template tags that put the browser client on a Django page: the bug button and telemetry.js."""
 
 from django import template
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 register = template.Library()
 
@@ -19,7 +19,7 @@ def report_bug_button(context, hide_for_admin: bool = False, label: str = ""):
         '<script src="{}" data-endpoint="{}"{} defer></script>',
         static("telemetry/report-bug.js"),
         reverse("feedback-submit"),
-        format_html(' data-label="{}"', label) if label else "",
+        format_html(' data-label="{}"', escape(label)) if label else "",
     )
 
 
@@ -31,7 +31,7 @@ def telemetry_client(flush_interval: int = 5000, user_id: str = ""):
         'data-flush-interval="{}"{}></script>',
         static("telemetry/telemetry.js"),
         reverse("telemetry-batch"),
-        "/api/errors",
+        reverse("errors"),
         int(flush_interval),
-        format_html(' data-user-id="{}"', user_id) if user_id else "",
+        format_html(' data-user-id="{}"', escape(user_id)) if user_id else "",
     )

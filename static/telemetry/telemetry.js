@@ -97,7 +97,7 @@
   w.addEventListener("error", safe(function (ev) {
     if (!ev || ev.target && ev.target !== w) return;
     var err = ev.error || {};
-    reportError(err.name || "Error", ev.message || err.message, err.stack,
+    reportError(err.name || "Error", err.message || ev.message, err.stack,
                 { source: ev.filename, line: ev.lineno, column: ev.colno });
   }));
   w.addEventListener("unhandledrejection", safe(function (ev) {

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import OperationalError
 from django.utils.module_loading import import_string
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,6 +25,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+UNLOAD_GRACE_MS = 500
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +56,10 @@ def page(browser, live_server, transactional_db):
     tab.page_errors = []
     tab.on("pageerror", lambda error: tab.page_errors.append(error))
     yield tab
+    # Leave the page first so its unload requests (sendBeacon) land while the test database
+    # still exists, not in the next test's flush.
+    tab.goto("about:blank")
+    tab.wait_for_timeout(UNLOAD_GRACE_MS)
     context.close()
 
 
@@ -82,12 +89,21 @@ def log_in(page, live_server):
 
 @pytest.fixture
 def wait_for():
-    """Return a function polling `condition()` until it is truthy (or failing after `timeout`)."""
+    """Return a function polling `condition()` until it is truthy (or failing after `timeout`).
+
+    On SQLite the test database is shared in memory with the live server's thread, and a read
+    that meets the server's write fails with "database table is locked"; that poll is retried.
+    """
 
     def wait(condition, *, timeout: float = 10.0, message: str = "condition never held"):
         deadline = time.monotonic() + timeout
         while True:
-            result = condition()
+            try:
+                result = condition()
+            except OperationalError as error:
+                if "locked" not in str(error):
+                    raise
+                result = None
             if result:
                 return result
             if time.monotonic() > deadline:

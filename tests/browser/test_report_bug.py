@@ -1,0 +1,108 @@
+"""The report-bug button and the error reporting of telemetry.js on the demo page."""
+
+import pytest
+
+from errors.models import ErrorLog
+from feedback.models import FeedbackSubmission
+from tests.factories import UserFactory
+from tests.feedback.conftest import image_bytes
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def test_report_bug__keyboard_user_sends_a_report_with_a_screenshot(page, wait_for, tmp_path):
+    screenshot = tmp_path / "shot.png"
+    screenshot.write_bytes(image_bytes("PNG", size=(320, 200)))
+    page.goto("/demo/")
+
+    button = page.get_by_role("button", name="Report a bug")
+    button.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Report a bug")
+    assert dialog.is_visible()
+    # The dialog opens with the focus in the description, ready to type.
+    page.keyboard.type("The checkout total is wrong")
+    page.get_by_label("What is it?").select_option("bug")
+    page.get_by_label("Screenshot file").set_input_files(str(screenshot))
+    assert page.get_by_alt_text("Screenshot preview").is_visible()
+    page.get_by_role("button", name="Send report").click()
+
+    page.get_by_text("Thank you! Your report was sent.").wait_for()
+    feedback = FeedbackSubmission.objects.get()
+    assert feedback.message == "The checkout total is wrong"
+    assert feedback.page.endswith("/demo/")
+    assert "HeadlessChrome" in feedback.user_agent
+    assert feedback.session_id == page.evaluate("window.telemetry.sessionId")
+    assert feedback.screenshot.name.endswith(".png")
+    assert feedback.screenshot.read() == screenshot.read_bytes()
+    error = ErrorLog.objects.get()
+    assert (error.error_type, feedback.error) == ("UserReport", error)
+    assert error.metadata["screenshot"] == feedback.screenshot.name
+    assert page.page_errors == []
+
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert page.evaluate("document.activeElement.id") == "report-bug-root"
+
+
+def test_report_bug__a_refusal_shows_the_servers_sentence(page, settings):
+    settings.FEEDBACK = {**settings.FEEDBACK, "RATE_LIMIT_REQUESTS": 1}
+    page.goto("/demo/")
+    page.get_by_role("button", name="Report a bug").click()
+    for text in ("First report", "Second report"):
+        page.get_by_label("What happened?").fill(text)
+        page.get_by_role("button", name="Send report").click()
+        page.wait_for_function(
+            "() => !document.getElementById('report-bug-root').shadowRoot"
+            ".querySelector('.send').disabled"
+        )
+
+    page.get_by_text("Too many requests").wait_for()
+    assert FeedbackSubmission.objects.count() == 1
+    assert page.get_by_label("What happened?").input_value() == "Second report"
+
+
+def test_report_bug__empty_description_is_not_sent(page):
+    page.goto("/demo/")
+    page.get_by_role("button", name="Report a bug").click()
+    page.get_by_role("button", name="Send report").click()
+
+    page.get_by_text("Please describe the problem first.").wait_for()
+    assert not FeedbackSubmission.objects.exists()
+
+
+def test_report_bug__button_is_absent_for_a_logged_in_staff_user(page, log_in):
+    log_in(UserFactory(is_staff=True))
+    page.goto("/demo/")
+
+    page.get_by_text("hidden for you because you are logged in as staff").wait_for()
+    assert page.locator("#report-bug-root").count() == 0
+
+
+def test_report_bug__button_is_shown_to_a_logged_in_non_staff_user(page, log_in):
+    log_in(UserFactory())
+    page.goto("/demo/")
+
+    page.get_by_role("button", name="Report a bug").wait_for()
+
+
+def test_telemetry_js__thrown_error_and_rejection_reach_error_triage(page, wait_for):
+    page.goto("/demo/?flushInterval=500")
+    page.click("#throw-error")
+    page.click("#reject-promise")
+
+    wait_for(lambda: ErrorLog.objects.count() == 2, message="errors did not arrive")
+    thrown = ErrorLog.objects.get(error_type="TypeError")
+    assert thrown.message == "The demo cart is undefined"
+    assert "demo" in thrown.stack
+    assert thrown.page.endswith("/demo/")
+    assert thrown.session_id == page.evaluate("window.telemetry.sessionId")
+    rejected = ErrorLog.objects.exclude(pk=thrown.pk).get()
+    assert rejected.message == "The demo payment provider did not answer"
+    assert rejected.metadata == {"unhandledRejection": True}
