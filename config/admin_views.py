@@ -3,12 +3,15 @@
 Every view here is wrapped in `AdminSite.admin_view` by `config.admin`, so it is staff-only.
 """
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from common.api import ApiError
 from errors import selectors as error_selectors
@@ -17,10 +20,13 @@ from errors.services import error_set_status
 from feedback import selectors as feedback_selectors
 from health import selectors as health_selectors
 from health.services import health_check_run
+from telemetry import selectors as telemetry_selectors
 
 METRICS_WINDOWS = {"24h": 1, "7d": 7, "30d": 30, "90d": 90}
 DEFAULT_METRICS_WINDOW = "7d"
 DEFAULT_REFRESH_SECONDS = 30
+RECENT_EVENTS = 25
+ACTIVE_SESSION_MINUTES = 5
 
 
 def dashboard_summary() -> dict:
@@ -211,9 +217,38 @@ def metrics_dashboard(request, *, site):
 
 
 def metrics_data(request):
-    """Return the metrics charts' data for the requested window as JSON."""
+    """Return the metrics charts' data for the requested window as JSON.
+
+    `metrics` is exactly what GET /api/telemetry?days=… answers for the same window.
+    """
     window = _metrics_window(request)
-    return JsonResponse({"window": window, "days": METRICS_WINDOWS[window]})
+    days = METRICS_WINDOWS[window]
+    now = timezone.now()
+    metrics = telemetry_selectors.telemetry_metrics(days=days, event_type=None, now=now)
+    recent = telemetry_selectors.telemetry_events_recent(limit=RECENT_EVENTS)
+    active = telemetry_selectors.telemetry_event_counts_since(
+        since=now - timedelta(minutes=ACTIVE_SESSION_MINUTES)
+    )
+    return JsonResponse(
+        {
+            "window": window,
+            "generatedAt": now.isoformat(),
+            "metrics": metrics,
+            "series": telemetry_selectors.telemetry_series(days=days, now=now),
+            "activeSessions": active["sessions"],
+            "recentEvents": [
+                {
+                    "type": event.type,
+                    "page": event.page,
+                    "action": event.action,
+                    "duration": event.duration,
+                    "deviceType": event.device_type,
+                    "createdAt": event.created_at.isoformat(),
+                }
+                for event in recent
+            ],
+        }
+    )
 
 
 HEALTH_HISTORY_HOURS = {"24h": 24, "7d": 24 * 7, "30d": 24 * 30}

@@ -46,42 +46,49 @@
     }));
   }
 
+  function bucketLabel(iso, bucket) {
+    const date = new Date(iso);
+    return bucket === "hour"
+      ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+      : date.toLocaleDateString([], { month: "short", day: "numeric" });
+  }
+
   function render(data) {
     const metrics = data.metrics;
+    const series = data.series;
     const totals = {
       totalEvents: metrics.totalEvents,
       uniqueSessions: metrics.uniqueSessions,
       uniqueUsers: metrics.uniqueUsers,
       activeSessions: data.activeSessions,
-      apiCallP95: data.apiCallP95 === null ? null : data.apiCallP95 + " ms",
+      apiCallP95: metrics.apiCalls.p95 === null ? null : Math.round(metrics.apiCalls.p95) + " ms",
     };
     root.querySelectorAll("[data-total]").forEach((el) => {
       el.textContent = text(totals[el.dataset.total]);
     });
     document.getElementById("metrics-empty").hidden = metrics.totalEvents > 0;
 
-    const series = data.eventsOverTime;
+    const labels = series.labels.map((iso) => bucketLabel(iso, series.bucket));
     chart("chart-events", {
       type: "bar",
-      data: { labels: series.labels, datasets: Object.keys(series.byType).map((type, i) => ({
+      data: { labels, datasets: Object.keys(series.byType).map((type, i) => ({
         label: type, data: series.byType[type], backgroundColor: palette[i % palette.length] })) },
       options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
     });
     pie("chart-types", metrics.byType);
     pie("chart-devices", metrics.byDeviceType);
-    const latency = data.apiLatencyOverTime;
     chart("chart-latency", {
       type: "line",
-      data: { labels: latency.labels, datasets: ["p50", "p95", "p99"].map((name, i) => ({
-        label: name, data: latency[name], borderColor: palette[i], backgroundColor: palette[i],
-        spanGaps: true })) },
+      data: { labels, datasets: ["p50", "p95", "p99"].map((name, i) => ({
+        label: name, data: series.apiCalls[name], borderColor: palette[i],
+        backgroundColor: palette[i], spanGaps: true })) },
       options: { scales: { y: { beginAtZero: true } } },
     });
     chart("chart-sessions", {
       type: "line",
-      data: { labels: data.sessionsOverTime.labels, datasets: [{ label: "sessions",
-        data: data.sessionsOverTime.counts, borderColor: palette[2], backgroundColor: palette[2],
-        fill: false }] },
+      data: { labels, datasets: [{ label: "sessions started",
+        data: series.byType.session_start || labels.map(() => 0),
+        borderColor: palette[2], backgroundColor: palette[2] }] },
       options: { scales: { y: { beginAtZero: true } } },
     });
     rows(document.getElementById("top-pages"), metrics.topPages, (p) => [p.page, p.count]);
