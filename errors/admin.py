@@ -37,6 +37,11 @@ class ErrorLogAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Status changes go through the actions (services); saving the form would write back
+        # a stale frequency over concurrent reports.
+        return obj is None and super().has_change_permission(request)
+
     def _set_status(self, request, queryset, status):
         for error in queryset:
             error_set_status(error=error, status=status, by=request.user)

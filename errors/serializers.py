@@ -12,27 +12,39 @@ MAX_LIST_LIMIT = 200
 
 
 class ErrorReportSerializer(serializers.Serializer):
-    """One error report (POST /api/errors), in the seed's camelCase."""
+    """One error report (POST /api/errors), in the seed's camelCase; optional fields may be
+    null, as in the seed's schema."""
 
     errorType = serializers.CharField(max_length=200)
     message = serializers.CharField(max_length=10_000, trim_whitespace=False)
     stack = serializers.CharField(
-        max_length=64_000, required=False, allow_blank=True, trim_whitespace=False
+        max_length=64_000, required=False, allow_blank=True, allow_null=True, trim_whitespace=False
     )
-    page = serializers.CharField(max_length=2048, required=False, allow_blank=True)
+    page = serializers.CharField(max_length=2048, required=False, allow_blank=True, allow_null=True)
     severity = serializers.ChoiceField(
-        choices=Severity.choices, required=False, default=Severity.ERROR
+        choices=Severity.choices, required=False, allow_null=True, default=Severity.ERROR
     )
-    userId = serializers.CharField(max_length=128, required=False, allow_blank=True)
-    sessionId = serializers.CharField(max_length=128, required=False, allow_blank=True)
-    buildId = serializers.CharField(max_length=128, required=False, allow_blank=True)
-    environment = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    userAgent = serializers.CharField(max_length=1024, required=False, allow_blank=True)
+    userId = serializers.CharField(
+        max_length=128, required=False, allow_blank=True, allow_null=True
+    )
+    sessionId = serializers.CharField(
+        max_length=128, required=False, allow_blank=True, allow_null=True
+    )
+    buildId = serializers.CharField(
+        max_length=128, required=False, allow_blank=True, allow_null=True
+    )
+    environment = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True
+    )
+    userAgent = serializers.CharField(
+        max_length=1024, required=False, allow_blank=True, allow_null=True
+    )
     metadata = serializers.DictField(required=False, allow_null=True)
     fingerprint = serializers.CharField(
         max_length=200,
         required=False,
         allow_blank=True,
+        allow_null=True,
         help_text="Groups every report with the same value together, replacing the rules.",
     )
 

@@ -65,6 +65,16 @@ def test_report__severity_defaults_to_error(api_client):
     assert ErrorLog.objects.get().severity == "error"
 
 
+def test_report__null_optional_fields_are_accepted(api_client):
+    nulls = dict.fromkeys(
+        ["stack", "page", "severity", "userId", "sessionId", "buildId", "metadata", "fingerprint"]
+    )
+    response = report(api_client, {"errorType": "E", "message": "m", **nulls})
+    assert response.status_code == 201
+    error = ErrorLog.objects.get()
+    assert (error.severity, error.stack, error.metadata) == ("error", "", None)
+
+
 def test_report__distinct_users_are_counted_once(api_client):
     for user in ("u1", "u2", "u1", "", "ann@example.com", "ANN@example.com"):
         report(api_client, {"errorType": "E", "message": "m", "userId": user})

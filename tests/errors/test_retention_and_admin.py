@@ -65,3 +65,7 @@ def test_admin__lists_errors_and_bulk_resolves_them(client, staff_user):
     first.refresh_from_db()
     assert (first.status, first.resolved, first.resolved_in_build) == ("resolved", True, "b9")
     assert first.resolved_by == staff_user
+    # The change form is read-only: saving it would overwrite concurrent counts.
+    change_url = f"/admin/errors/errorlog/{first.pk}/change/"
+    assert client.get(change_url).status_code == 200
+    assert client.post(change_url, {"status": "new"}).status_code == 403
