@@ -24,6 +24,8 @@ from django.utils import timezone
 from telemetry.models import (
     ANY_TYPE,
     TelemetryAggregate,
+    TelemetryDailyAggregate,
+    TelemetryDailyDurationAggregate,
     TelemetryDailyUnique,
     TelemetryDurationAggregate,
     TelemetryEvent,
@@ -99,6 +101,7 @@ class Dialect:
     day: str
     object_agg: str
     empty_object: str
+    object_entries: str
     hash: str
     insert_ignore: str
     on_conflict_ignore: str
@@ -116,6 +119,7 @@ POSTGRESQL = Dialect(
     day="CAST(({} AT TIME ZONE 'UTC') AS date)",
     object_agg="jsonb_object_agg",
     empty_object="'{}'::jsonb",
+    object_entries="jsonb_each_text({})",
     hash="hashtextextended({}, 0)",
     insert_ignore="INSERT INTO",
     on_conflict_ignore="ON CONFLICT DO NOTHING",
@@ -125,6 +129,7 @@ SQLITE = Dialect(
     day="date({})",
     object_agg="json_group_object",
     empty_object="'{}'",
+    object_entries="json_each({})",
     hash="telemetry_value_hash({})",
     insert_ignore="INSERT OR IGNORE INTO",
     on_conflict_ignore="",
@@ -148,6 +153,8 @@ def floor_hour(value: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class RollupResult:
+    """What a roll-up run covered: events of [start, until) and the hourly rows written."""
+
     start: datetime
     until: datetime
     events: int
@@ -156,7 +163,8 @@ class RollupResult:
 
 
 def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> RollupResult:
-    """Rebuild the roll-ups of every hour from the hour of `since` up to now; return a summary.
+    """Rebuild the roll-ups of every hour from the hour of `since` up to now, and the daily
+    sums of the days they fall in; return a summary.
 
     `since=None` continues from where the last run stopped. The rebuild also starts no later
     than the last run's stopping point, so a pause of the scheduler leaves no gap, and no
@@ -182,8 +190,11 @@ def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> 
                 candidates.append(first_event)
         start = floor_hour(min(candidates, default=until))
         start = min(max(start, oldest_complete), floor_hour(until))
+        first_day = start.replace(hour=0)
         TelemetryAggregate.objects.filter(hour__gte=start).delete()
         TelemetryDurationAggregate.objects.filter(hour__gte=start).delete()
+        TelemetryDailyAggregate.objects.filter(day__gte=first_day.date()).delete()
+        TelemetryDailyDurationAggregate.objects.filter(day__gte=first_day.date()).delete()
         sql = dialect()
         bounds = [db_datetime(start), db_datetime(until)]
         with connection.cursor() as cursor:
@@ -191,12 +202,14 @@ def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> 
             aggregate_rows = cursor.rowcount
             cursor.execute(_duration_sql(sql), bounds)
             duration_rows = cursor.rowcount
+            cursor.execute(_daily_aggregate_sql(sql), [db_datetime(first_day)])
+            cursor.execute(_daily_duration_sql(sql), [db_datetime(first_day)] * 2)
             for kind, column in ((UniqueKind.SESSION, "session_id"), (UniqueKind.USER, "user_id")):
-                for type_expression in ("type", f"'{ANY_TYPE}'"):
-                    cursor.execute(
-                        _unique_sql(sql, type_expression=type_expression, column=column),
-                        [kind.value, *bounds],
-                    )
+                cursor.execute(_unique_sql(sql, column=column), [kind.value, *bounds])
+                cursor.execute(
+                    _any_type_unique_sql(sql),
+                    [kind.value, connection.ops.adapt_datefield_value(first_day.date())],
+                )
         events = TelemetryEvent.objects.filter(created_at__gte=start, created_at__lt=until).count()
         state.rolled_up_until = until
         state.save(update_fields=["rolled_up_until"])
@@ -265,12 +278,65 @@ def _duration_sql(sql: Dialect) -> str:
     """
 
 
-def _unique_sql(sql: Dialect, *, type_expression: str, column: str) -> str:
+def _daily_aggregate_sql(sql: Dialect) -> str:
+    day = sql.day.format("hour")
     return f"""
-        {sql.insert_ignore} {TelemetryDailyUnique._meta.db_table} (day, type, kind, value_hash)
-        SELECT DISTINCT {sql.day.format("created_at")}, {type_expression}, %s,
-               {sql.hash.format(column)}
+        INSERT INTO {TelemetryDailyAggregate._meta.db_table}
+            (day, type, page, device_type, count, duration_count, duration_sum)
+        SELECT {day}, type, page, device_type, SUM(count), SUM(duration_count), SUM(duration_sum)
+        FROM {TelemetryAggregate._meta.db_table}
+        WHERE hour >= %s
+        GROUP BY {day}, type, page, device_type
+    """
+
+
+def _daily_duration_sql(sql: Dialect) -> str:
+    hourly = TelemetryDurationAggregate._meta.db_table
+    day = sql.day.format("hour")
+    # Qualified: SQLite's json_each has columns named type and key too.
+    hourly_day = sql.day.format(f"{hourly}.hour")
+    entries = sql.object_entries.format(f"{hourly}.histogram")
+    return f"""
+        INSERT INTO {TelemetryDailyDurationAggregate._meta.db_table}
+            (day, type, count, total, maximum, histogram)
+        SELECT totals.day, totals.type, totals.count, totals.total, totals.maximum,
+               histograms.histogram
+        FROM (
+            SELECT {day} AS day, type, SUM(count) AS count, SUM(total) AS total,
+                   MAX(maximum) AS maximum
+            FROM {hourly} WHERE hour >= %s GROUP BY {day}, type
+        ) AS totals
+        JOIN (
+            SELECT day, type, {sql.object_agg}(bucket, n) AS histogram
+            FROM (
+                SELECT {hourly_day} AS day, {hourly}.type AS type, entry.key AS bucket,
+                       SUM(CAST(entry.value AS BIGINT)) AS n
+                FROM {hourly}, {entries} AS entry
+                WHERE {hourly}.hour >= %s
+                GROUP BY {hourly_day}, {hourly}.type, entry.key
+            ) AS buckets
+            GROUP BY day, type
+        ) AS histograms ON histograms.day = totals.day AND histograms.type = totals.type
+    """
+
+
+def _unique_sql(sql: Dialect, *, column: str) -> str:
+    return f"""
+        {sql.insert_ignore} {TelemetryDailyUnique._meta.db_table} (kind, type, day, value_hash)
+        SELECT DISTINCT %s, type, {sql.day.format("created_at")}, {sql.hash.format(column)}
         FROM {_EVENTS}
         WHERE {_WINDOW} AND {column} <> ''
+        {sql.on_conflict_ignore}
+    """
+
+
+def _any_type_unique_sql(sql: Dialect) -> str:
+    """Return the query that derives the any-type sets from the per-type sets of a kind."""
+    table = TelemetryDailyUnique._meta.db_table
+    return f"""
+        {sql.insert_ignore} {table} (kind, type, day, value_hash)
+        SELECT DISTINCT kind, '{ANY_TYPE}', day, value_hash
+        FROM {table}
+        WHERE kind = %s AND type <> '{ANY_TYPE}' AND day >= %s
         {sql.on_conflict_ignore}
     """

@@ -37,6 +37,7 @@ class SelfTelemetryBuffer:
         self._thread_pid: int | None = None
         self._stopping = False
         self.dropped = 0
+        self.written = 0
 
     def add(self, event: TelemetryEvent) -> None:
         """Queue `event`; drop it when the buffer is full (the database is not keeping up)."""
@@ -63,6 +64,7 @@ class SelfTelemetryBuffer:
         except Exception:
             logger.exception("Could not write %d self-telemetry events; dropped.", len(events))
             return 0
+        self.written += len(events)
         return len(events)
 
     def stop(self) -> None:

@@ -108,6 +108,52 @@ class TelemetryDurationAggregate(models.Model):
         return f"{self.type} durations at {self.hour:%Y-%m-%d %H}:00"
 
 
+class TelemetryDailyAggregate(models.Model):
+    """The hourly roll-ups of one UTC day summed: what metrics over whole days read.
+
+    The row of the current day covers its events up to the roll-up watermark.
+    """
+
+    day = models.DateField()
+    type = models.CharField(max_length=40)
+    page = models.CharField(max_length=512, blank=True, default="")
+    device_type = models.CharField(max_length=16, blank=True, default="")
+    count = models.BigIntegerField(default=0)
+    duration_count = models.BigIntegerField(default=0)
+    duration_sum = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Its index (day first) also serves the metrics read over a window of days.
+            models.UniqueConstraint(
+                fields=["day", "type", "page", "device_type"], name="telemetry_daily_agg_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.page} {self.device_type} on {self.day}"
+
+
+class TelemetryDailyDurationAggregate(models.Model):
+    """The hourly duration histograms of one UTC day merged (see TelemetryDurationAggregate)."""
+
+    day = models.DateField()
+    type = models.CharField(max_length=40)
+    count = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    maximum = models.BigIntegerField(default=0)
+    histogram = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            # Its index (day first) also serves the percentile read over a window of days.
+            models.UniqueConstraint(fields=["day", "type"], name="telemetry_daily_dur_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.type} durations on {self.day}"
+
+
 class UniqueKind(models.TextChoices):
     SESSION = "session", "Session"
     USER = "user", "User"
@@ -123,18 +169,12 @@ class TelemetryDailyUnique(models.Model):
     exact up to hash collisions (about 3 in 100 million for a million IDs).
     """
 
-    day = models.DateField()
-    type = models.CharField(max_length=40, help_text='An event type, or "*" for any type.')
+    # The key's index serves the count of distinct IDs of one kind and type over a range of days.
+    pk = models.CompositePrimaryKey("kind", "type", "day", "value_hash")
     kind = models.CharField(max_length=8, choices=UniqueKind.choices)
+    type = models.CharField(max_length=40, help_text='An event type, or "*" for any type.')
+    day = models.DateField()
     value_hash = models.BigIntegerField()
-
-    class Meta:
-        constraints = [
-            # Its index also serves the count of distinct IDs of one kind and type over days.
-            models.UniqueConstraint(
-                fields=["kind", "type", "day", "value_hash"], name="telemetry_daily_unique"
-            ),
-        ]
 
     def __str__(self):
         return f"{self.kind} {self.value_hash} on {self.day} ({self.type})"

@@ -71,10 +71,13 @@ def test_middleware__full_buffer_drops_events_instead_of_growing(recording, sett
 @pytest.mark.django_db(transaction=True)
 def test_middleware__background_thread_writes_the_buffer(recording, settings, api_client):
     settings.TELEMETRY = {**settings.TELEMETRY, "SELF_FLUSH_SECONDS": 0.05}
+    written = self_telemetry_buffer.written
     response = api_client.get("/api/health")
     assert response.status_code == 200
     deadline = time.monotonic() + 5
-    while not TelemetryEvent.objects.exists() and time.monotonic() < deadline:
+    # Not polling the table: SQLite's shared in-memory test database locks it while written.
+    while self_telemetry_buffer.written == written and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert self_telemetry_buffer.written == written + 1
     self_telemetry_buffer.stop()
     assert TelemetryEvent.objects.get().page == "/api/health"

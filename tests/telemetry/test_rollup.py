@@ -23,6 +23,8 @@ from telemetry.aggregation import (
 )
 from telemetry.models import (
     TelemetryAggregate,
+    TelemetryDailyAggregate,
+    TelemetryDailyDurationAggregate,
     TelemetryDailyUnique,
     TelemetryDurationAggregate,
     TelemetryEvent,
@@ -45,6 +47,19 @@ def snapshot() -> dict:
             for hour, type_, count, total, maximum, histogram in (
                 TelemetryDurationAggregate.objects.values_list(
                     "hour", "type", "count", "total", "maximum", "histogram"
+                )
+            )
+        ),
+        "daily": sorted(
+            TelemetryDailyAggregate.objects.values_list(
+                "day", "type", "page", "device_type", "count", "duration_count", "duration_sum"
+            )
+        ),
+        "dailyDurations": sorted(
+            (day, type_, count, total, maximum, sorted(histogram.items()))
+            for day, type_, count, total, maximum, histogram in (
+                TelemetryDailyDurationAggregate.objects.values_list(
+                    "day", "type", "count", "total", "maximum", "histogram"
                 )
             )
         ),
@@ -123,6 +138,11 @@ def test_rollup__rows_hold_the_hours_counts_and_durations():
         bucket_index(300): 1,
     }
     assert TelemetryAggregate.objects.filter(hour=hour + timedelta(hours=1)).count() == 1
+    daily = TelemetryDailyDurationAggregate.objects.get(day=hour.date())
+    assert (daily.count, daily.total, daily.maximum) == (2, 400, 300)
+    assert {int(k): v for k, v in daily.histogram.items()} == {
+        int(k): v for k, v in durations.histogram.items()
+    }
 
 
 @pytest.mark.django_db
