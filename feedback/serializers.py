@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from drf_spectacular.utils import extend_schema_field
 from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers, status
 from rest_framework.fields import empty
@@ -125,6 +126,14 @@ class JsonObjectField(serializers.DictField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "binary"},
+            {"type": "string", "pattern": "^data:image/[a-z]+;base64,"},
+        ]
+    }
+)
 class ScreenshotField(serializers.Field):
     """A file part or a `data:` URL, checked by content; becomes a Screenshot."""
 

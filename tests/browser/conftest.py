@@ -29,6 +29,11 @@ CHROMIUM_ARGS = [
 UNLOAD_GRACE_MS = 500
 
 
+def pytest_collection_modifyitems(items):
+    """Run the browser tests after all others (Playwright's event loop stays until the end)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Launch headless Chromium once per test session; skip with a reason if it is missing."""
@@ -36,13 +41,19 @@ def browser():
         pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium); .ci/run installs it")
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test
-    # body are still synchronous.
+    # Playwright's sync API keeps an event loop in this thread while it is open, so Django sees
+    # an async context and refuses ORM calls unless told otherwise. Browser tests run last (see
+    # pytest_collection_modifyitems), so the switch never reaches other tests' subprocesses.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -260,3 +260,11 @@ def test_submit__a_database_failure_removes_the_stored_screenshot(
     assert response.status_code == 500
     assert stored_files(media_root) == []
     assert not FeedbackSubmission.objects.exists()
+
+
+def test_submit__is_described_in_the_openapi_document(staff_client):
+    schema = staff_client.get("/api/schema/?format=json").json()
+
+    operation = schema["paths"]["/api/feedback"]["post"]
+    assert set(operation["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    assert {"201", "400", "413", "429"} <= set(operation["responses"])
