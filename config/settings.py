@@ -186,6 +186,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "CAMELIZE_NAMES": False,
+    # Three choice sets are all called "status"; name each so the schema is stable.
+    "ENUM_NAME_OVERRIDES": {
+        "ErrorStatusEnum": "errors.models.ErrorStatus",
+        "SettableErrorStatusEnum": ["acknowledged", "resolved", "ignored"],
+        "HealthStatusEnum": "health.models.HealthStatus",
+    },
 }
 
 # Rate limits key on the client address; behind a proxy it comes from X-Forwarded-For.
