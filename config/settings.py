@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.TelemetryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -188,9 +188,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "CAMELIZE_NAMES": False,
-    # Several apps have a "status" vocabulary; name each enum after its model's choices.
+    # Three choice sets are all called "status"; name each so the schema is stable.
     "ENUM_NAME_OVERRIDES": {
         "ErrorStatusEnum": "errors.models.ErrorStatus",
+        "SettableErrorStatusEnum": ["acknowledged", "resolved", "ignored"],
         "HealthStatusEnum": "health.models.HealthStatus",
     },
 }

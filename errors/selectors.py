@@ -2,10 +2,18 @@
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from errors.models import ErrorHourlyCount, ErrorLog, ErrorOccurrence, ErrorStatus, Severity
+from errors.models import (
+    SEVERITY_RANK,
+    ErrorHourlyCount,
+    ErrorLog,
+    ErrorOccurrence,
+    ErrorStatus,
+    Severity,
+)
 
 RECENT_OCCURRENCES = 20
 TREND_HOURS = 48
@@ -77,3 +85,88 @@ def error_hourly_counts(*, error: ErrorLog, hours: int = TREND_HOURS) -> list[di
         }
         for offset in range(hours)
     ]
+
+
+# Triage filters beyond a single status: "unresolved" is every open status.
+TRIAGE_STATUS_FILTERS = {
+    "unresolved": OPEN_STATUSES,
+    "resolved": (ErrorStatus.RESOLVED,),
+    "regressed": (ErrorStatus.REGRESSED,),
+    "ignored": (ErrorStatus.IGNORED,),
+    "new": (ErrorStatus.NEW,),
+    "acknowledged": (ErrorStatus.ACKNOWLEDGED,),
+}
+TRIAGE_SORTS = {**SORTS, "severity": ("-severity_rank", "-last_seen", "-id")}
+
+
+def error_triage_list(
+    *,
+    severity: str | None = None,
+    status: str | None = None,
+    environment: str | None = None,
+    build_id: str | None = None,
+    search: str | None = None,
+    sort_by: str = "frequency",
+) -> QuerySet[ErrorLog]:
+    """Return the error groups of the triage page, most first by `sort_by`, without the heavy
+    columns (stack, metadata).
+
+    `status` is a key of TRIAGE_STATUS_FILTERS; `search` matches the error type or message.
+    """
+    errors = ErrorLog.objects.defer("stack", "metadata")
+    if severity:
+        errors = errors.filter(severity=severity)
+    if status:
+        errors = errors.filter(status__in=TRIAGE_STATUS_FILTERS[status])
+    if environment:
+        errors = errors.filter(environment=environment)
+    if build_id:
+        errors = errors.filter(build_id=build_id)
+    if search:
+        errors = errors.filter(Q(error_type__icontains=search) | Q(message__icontains=search))
+    if sort_by == "severity":
+        errors = errors.annotate(
+            severity_rank=Case(
+                *(When(severity=value, then=Value(rank)) for value, rank in SEVERITY_RANK.items()),
+                default=Value(0),
+            )
+        )
+    return errors.order_by(*TRIAGE_SORTS[sort_by])
+
+
+def error_hourly_counts_by_error(*, error_ids: list[int], hours: int) -> dict[int, list[int]]:
+    """Return, for each of `error_ids`, its report counts of the last `hours` hours, oldest
+    first with zeros for quiet hours, in one query (a trend line per triage row)."""
+    current = timezone.now().replace(minute=0, second=0, microsecond=0)
+    start = current - timedelta(hours=hours - 1)
+    trends = {error_id: [0] * hours for error_id in error_ids}
+    rows = ErrorHourlyCount.objects.filter(error_id__in=error_ids, hour__gte=start).values_list(
+        "error_id", "hour", "count"
+    )
+    for error_id, hour, count in rows:
+        trends[error_id][int((hour - start).total_seconds() // 3600)] = count
+    return trends
+
+
+ENVIRONMENTS_CACHE_SECONDS = 300
+
+
+def error_environments() -> list[str]:
+    """Return the environments errors were reported from, alphabetically (triage filter).
+
+    The list needs a scan of every group, so it is cached for ENVIRONMENTS_CACHE_SECONDS.
+    """
+
+    def scan() -> list[str]:
+        return sorted(
+            ErrorLog.objects.exclude(environment="")
+            .values_list("environment", flat=True)
+            .distinct()
+            .order_by()
+        )
+
+    try:
+        return cache.get_or_set("errors:environments", scan, ENVIRONMENTS_CACHE_SECONDS)
+    except Exception:
+        # A cache outage must not take the triage page down with it.
+        return scan()

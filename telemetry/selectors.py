@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, Sum
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from telemetry.aggregation import (
@@ -22,10 +23,12 @@ from telemetry.aggregation import (
 )
 from telemetry.models import (
     EventType,
+    TelemetryAggregate,
     TelemetryDailyAggregate,
     TelemetryDailyDurationAggregate,
     TelemetryDailySketch,
     TelemetryDailyUnique,
+    TelemetryDurationAggregate,
     TelemetryEvent,
     UniqueKind,
 )
@@ -238,4 +241,92 @@ def telemetry_event_counts_since(*, since: datetime) -> dict:
         total=Count("id"),
         errors=Count("id", filter=Q(type=EventType.ERROR)),
         sessions=Count("session_id", distinct=True, filter=~Q(session_id="")),
+    )
+
+
+def telemetry_series(*, days: int, now: datetime | None = None) -> dict:
+    """Return the window of telemetry_metrics(days=…) as a time series for charts: event
+    counts by type and `api_call` p50/p95/p99 per hour (one day) or per UTC day (longer).
+
+    Like telemetry_metrics, hours before the roll-up watermark come from the roll-ups and
+    later ones from raw events. `labels` are the ISO starts of the buckets, oldest first.
+    """
+    now = now or timezone.now()
+    first_day = now.date() - timedelta(days=days - 1)
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
+    watermark = rollup_watermark()
+    raw_from = max(start, watermark) if watermark else start
+    hourly = days == 1
+    if hourly:
+        buckets = [start + timedelta(hours=n) for n in range(now.hour + 1)]
+    else:
+        buckets = [start + timedelta(days=n) for n in range(days)]
+    position = {bucket: index for index, bucket in enumerate(buckets)}
+
+    def bucket_of(hour: datetime) -> int | None:
+        hour = hour.astimezone(now.tzinfo)
+        return position.get(hour if hourly else hour.replace(hour=0))
+
+    by_type: dict[str, list[int]] = {}
+    rolled_up = (
+        TelemetryAggregate.objects.filter(hour__gte=start, hour__lt=raw_from)
+        .values("hour", "type")
+        .annotate(total=Sum("count"))
+        .values_list("hour", "type", "total")
+        .order_by()
+    )
+    raw = (
+        TelemetryEvent.objects.filter(created_at__gte=raw_from)
+        .annotate(hour=TruncHour("created_at"))
+        .values("hour", "type")
+        .annotate(total=Count("id"))
+        .values_list("hour", "type", "total")
+        .order_by()
+    )
+    for rows in (rolled_up, raw):
+        for hour, type_, total in rows:
+            index = bucket_of(hour)
+            if index is not None:
+                by_type.setdefault(type_, [0] * len(buckets))[index] += total
+
+    histograms: list[list[dict]] = [[] for _ in buckets]
+    api_rolled_up = TelemetryDurationAggregate.objects.filter(
+        type=EventType.API_CALL, hour__gte=start, hour__lt=raw_from
+    ).values_list("hour", "histogram")
+    for hour, histogram in api_rolled_up:
+        index = bucket_of(hour)
+        if index is not None:
+            histograms[index].append(histogram)
+    api_raw = (
+        TelemetryEvent.objects.filter(
+            type=EventType.API_CALL, created_at__gte=raw_from, duration__isnull=False
+        )
+        .annotate(hour=TruncHour("created_at"), bucket=RawSQL(dialect().bucket("duration"), []))
+        .values("hour", "bucket")
+        .annotate(total=Count("id"))
+        .values_list("hour", "bucket", "total")
+        .order_by()
+    )
+    for hour, bucket, total in api_raw:
+        index = bucket_of(hour)
+        if index is not None:
+            histograms[index].append({bucket: total})
+    quantiles = [histogram_quantiles(histogram_merge(h), QUANTILES) for h in histograms]
+    return {
+        "bucket": "hour" if hourly else "day",
+        "labels": [bucket.isoformat() for bucket in buckets],
+        "byType": dict(sorted(by_type.items(), key=lambda item: -sum(item[1]))),
+        "apiCalls": {
+            name: [values[position] for values in quantiles]
+            for position, name in enumerate(("p50", "p95", "p99"))
+        },
+    }
+
+
+def telemetry_events_recent(*, limit: int) -> list[TelemetryEvent]:
+    """Return the latest `limit` events, newest first, without their heavy columns."""
+    return list(
+        TelemetryEvent.objects.only(
+            "type", "page", "action", "duration", "device_type", "created_at"
+        ).order_by("-created_at", "-id")[:limit]
     )
