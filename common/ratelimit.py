@@ -9,7 +9,7 @@ import time
 
 from django.core.cache import cache
 
-from common.api import ApiError
+from common.api import ApiError, client_address
 
 
 def rate_limit_hit(*, scope: str, client: str, limit: int, window_seconds: int) -> None:
@@ -37,3 +37,13 @@ def rate_limit_hit(*, scope: str, client: str, limit: int, window_seconds: int) 
             details={"limit": limit, "windowSeconds": window_seconds, "retryAfter": retry_after},
             headers={"Retry-After": str(retry_after)},
         )
+
+
+def rate_limit_request(request, *, scope: str, config: dict) -> None:
+    """Count one request of the calling client against an app's RATE_LIMIT_* settings."""
+    rate_limit_hit(
+        scope=scope,
+        client=client_address(request),
+        limit=config["RATE_LIMIT_REQUESTS"],
+        window_seconds=config["RATE_LIMIT_WINDOW_SECONDS"],
+    )

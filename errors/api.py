@@ -7,8 +7,8 @@ from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ApiError, client_address, read_json_body
-from common.ratelimit import rate_limit_hit
+from common.api import ApiError, read_json_body
+from common.ratelimit import rate_limit_request
 from errors.models import ClientKey
 from errors.selectors import (
     error_get,
@@ -60,12 +60,7 @@ class ErrorReportApi(APIView):
     )
     def post(self, request):
         config = settings.ERRORS
-        rate_limit_hit(
-            scope="errors-report",
-            client=client_address(request),
-            limit=config["RATE_LIMIT_REQUESTS"],
-            window_seconds=config["RATE_LIMIT_WINDOW_SECONDS"],
-        )
+        rate_limit_request(request, scope="errors-report", config=config)
         body = read_json_body(request, max_bytes=config["MAX_BODY_BYTES"])
         if not isinstance(body, dict):
             raise ApiError("The body must be a JSON object describing one error.")
@@ -203,12 +198,7 @@ _SENTRY_RESPONSES = {
 def _sentry_rate_limit(request) -> None:
     config = settings.SENTRY_INGEST
     try:
-        rate_limit_hit(
-            scope="sentry-ingest",
-            client=client_address(request),
-            limit=config["RATE_LIMIT_REQUESTS"],
-            window_seconds=config["RATE_LIMIT_WINDOW_SECONDS"],
-        )
+        rate_limit_request(request, scope="sentry-ingest", config=config)
     except ApiError as error:
         # Sentry SDKs back off on this header: empty categories mean every kind of data.
         error.headers["X-Sentry-Rate-Limits"] = f"{error.headers['Retry-After']}::key"

@@ -2,12 +2,11 @@
 
 from rest_framework import serializers
 
-from common.privacy import json_size
+from common.serializers import MetadataField
 from errors.models import ErrorStatus, Severity
 from errors.selectors import SORTS
 from errors.services import SETTABLE_STATUSES
 
-MAX_METADATA_BYTES = 8 * 1024
 MAX_LIST_LIMIT = 200
 
 
@@ -39,7 +38,7 @@ class ErrorReportSerializer(serializers.Serializer):
     userAgent = serializers.CharField(
         max_length=1024, required=False, allow_blank=True, allow_null=True
     )
-    metadata = serializers.DictField(required=False, allow_null=True)
+    metadata = MetadataField(required=False, allow_null=True)
     fingerprint = serializers.CharField(
         max_length=200,
         required=False,
@@ -47,13 +46,6 @@ class ErrorReportSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Groups every report with the same value together, replacing the rules.",
     )
-
-    def validate_metadata(self, value):
-        if value is not None and json_size(value) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError(
-                f"Ensure metadata is at most {MAX_METADATA_BYTES} bytes as JSON."
-            )
-        return value
 
     def to_internal_value(self, data):
         # Clients send "Critical" or "ERROR"; the stored vocabulary is lower-case.

@@ -8,8 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ApiError, client_address
-from common.ratelimit import rate_limit_hit
+from common.api import ApiError
+from common.ratelimit import rate_limit_request
 from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
 from feedback.services import feedback_submit
 
@@ -37,12 +37,7 @@ class FeedbackSubmitApi(APIView):
     )
     def post(self, request):
         config = settings.FEEDBACK
-        rate_limit_hit(
-            scope="feedback",
-            client=client_address(request),
-            limit=config["RATE_LIMIT_REQUESTS"],
-            window_seconds=config["RATE_LIMIT_WINDOW_SECONDS"],
-        )
+        rate_limit_request(request, scope="feedback", config=config)
         declared = request.META.get("CONTENT_LENGTH") or "0"
         if declared.isdigit() and int(declared) > config["MAX_BODY_BYTES"]:
             raise ApiError(

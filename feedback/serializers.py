@@ -15,10 +15,9 @@ from rest_framework import serializers, status
 from rest_framework.fields import empty
 
 from common.api import ApiError
-from common.privacy import json_size
+from common.serializers import MetadataField
 from feedback.models import FeedbackCategory
 
-MAX_METADATA_BYTES = 8 * 1024
 MAX_MESSAGE_LENGTH = 5000
 # Pillow's format name -> the extension the stored file gets.
 SCREENSHOT_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
@@ -110,8 +109,8 @@ def screenshot_check(content: bytes) -> Screenshot:
     )
 
 
-class JsonObjectField(serializers.DictField):
-    """A JSON object, also accepted as a JSON string (multipart forms send text)."""
+class JsonObjectField(MetadataField):
+    """Metadata, also accepted as a JSON string (multipart forms send text)."""
 
     def get_value(self, dictionary):
         # DictField reads forms as "metadata.key" parts; a form here sends one JSON text part.
@@ -162,13 +161,6 @@ class FeedbackSubmitSerializer(serializers.Serializer):
         allow_null=True,
         help_text="PNG, JPEG or WebP, at most 5 MB and 8000 px a side: a file part or a data: URL.",
     )
-
-    def validate_metadata(self, value):
-        if value is not None and json_size(value) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError(
-                f"Ensure metadata is at most {MAX_METADATA_BYTES} bytes as JSON."
-            )
-        return value
 
     def to_internal_value(self, data):
         # Forms send an empty screenshot part when no file was chosen; that means "none".

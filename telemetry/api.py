@@ -6,8 +6,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ApiError, client_address, read_json_body
-from common.ratelimit import rate_limit_hit
+from common.api import ApiError, read_json_body
+from common.ratelimit import rate_limit_request
 from telemetry.selectors import telemetry_metrics
 from telemetry.serializers import (
     TelemetryBatchResultSerializer,
@@ -43,12 +43,7 @@ class TelemetryBatchRecordApi(APIView):
     )
     def post(self, request):
         config = settings.TELEMETRY
-        rate_limit_hit(
-            scope="telemetry-batch",
-            client=client_address(request),
-            limit=config["RATE_LIMIT_REQUESTS"],
-            window_seconds=config["RATE_LIMIT_WINDOW_SECONDS"],
-        )
+        rate_limit_request(request, scope="telemetry-batch", config=config)
         body = read_json_body(request, max_bytes=config["MAX_BODY_BYTES"])
         events = body.get("events") if isinstance(body, dict) else None
         if not isinstance(events, list):

@@ -3,10 +3,9 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from common.privacy import json_size
+from common.serializers import MetadataField
 from telemetry.models import DeviceType, EventType
 
-MAX_METADATA_BYTES = 8 * 1024
 MAX_DURATION_MS = 24 * 60 * 60 * 1000
 
 
@@ -36,7 +35,7 @@ class TelemetryEventSerializer(serializers.Serializer):
     duration = serializers.IntegerField(
         min_value=0, max_value=MAX_DURATION_MS, required=False, allow_null=True
     )
-    metadata = serializers.DictField(required=False, allow_null=True)
+    metadata = MetadataField(required=False, allow_null=True)
     userAgent = serializers.CharField(max_length=1024, required=False, allow_blank=True)
     platform = serializers.CharField(max_length=40, required=False, allow_blank=True)
     sessionId = serializers.CharField(max_length=128, required=False, allow_blank=True)
@@ -47,13 +46,6 @@ class TelemetryEventSerializer(serializers.Serializer):
     )
     region = serializers.CharField(max_length=64, required=False, allow_blank=True)
     timestamp = serializers.DateTimeField(required=False, allow_null=True)
-
-    def validate_metadata(self, value):
-        if value is not None and json_size(value) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError(
-                f"Ensure metadata is at most {MAX_METADATA_BYTES} bytes as JSON."
-            )
-        return value
 
     def to_internal_value(self, data):
         # Clients send "Mobile" or "DESKTOP"; the stored vocabulary is lower-case.

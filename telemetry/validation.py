@@ -14,8 +14,9 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from common.privacy import json_size
+from common.serializers import MAX_METADATA_BYTES, METADATA_TOO_LARGE
 from telemetry.models import DeviceType
-from telemetry.serializers import MAX_DURATION_MS, MAX_METADATA_BYTES, allowed_event_types
+from telemetry.serializers import MAX_DURATION_MS, allowed_event_types
 
 _MISSING = object()
 
@@ -31,7 +32,6 @@ INTEGER_STRING_TOO_LONG = "String value too large."
 INTEGER_TOO_SMALL = "Ensure this value is greater than or equal to {min_value}."
 INTEGER_TOO_LARGE = "Ensure this value is less than or equal to {max_value}."
 NOT_A_DICT = 'Expected a dictionary of items but got type "{input_type}".'
-METADATA_TOO_LARGE = f"Ensure metadata is at most {MAX_METADATA_BYTES} bytes as JSON."
 
 # DRF's IntegerField accepts "12.0" and 12.0 as 12, nothing else after the point.
 _INTEGER_DECIMAL_ZEROS = re.compile(r"\.0*\s*$")

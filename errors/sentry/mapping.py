@@ -11,6 +11,7 @@ import re
 import uuid
 
 from common.privacy import hash_identifier, json_size, scrub_user_id
+from common.serializers import MAX_METADATA_BYTES
 
 DEFAULT_FINGERPRINT = "{{ default }}"
 MAX_FRAMES = 100
@@ -27,7 +28,6 @@ MAX_LENGTHS = {
     "userAgent": 1024,
     "fingerprint": 200,
 }
-MAX_METADATA_BYTES = 8 * 1024
 
 _LEVEL_TO_SEVERITY = {
     "fatal": "critical",
