@@ -30,6 +30,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "bench" / "results.json"
+PARTIAL_RESULTS = ROOT / "bench" / "results-partial.json"
+# Section 1 carries memory (5) and the scale-out roll-up check; 3 (metrics) is not run here.
+SECTIONS = ("batch", "errors", "retention")
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 WSGI = "config.wsgi"
@@ -509,35 +512,44 @@ def errors_available(stack: Stack) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="A 3-second correctness run.")
+    parser.add_argument(
+        "--only",
+        choices=SECTIONS,
+        action="append",
+        help="Run only this section (repeatable); results go to bench/results-partial.json.",
+    )
     options = parser.parse_args()
+    sections = set(options.only or SECTIONS)
     clients, seconds = (4, 3.0) if options.smoke else (16, 20.0)
 
     ensure_services()
     results: dict = {
         "mode": "smoke" if options.smoke else "full",
+        "sections": sorted(sections),
         "cpuCount": os.cpu_count(),
         "loadAverageAtStart": os.getloadavg()[0],
         "startedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    if not options.smoke:
+    if not options.smoke and "batch" in sections:
         log("validation cost per event (in process, no HTTP)")
         results["validation"] = validation_cost()
     with Stack(web_processes=2, celery_workers=2) as stack:
-        sampler = RssSampler(stack)
-        sampler.start()
-        log(f"section 1: batch ingest, {clients} clients for {seconds:.0f}s over 2 web processes")
-        results["batchIngest"] = batch_ingest(stack, clients=clients, seconds=seconds)
-        ingest_ended = time.time()
-        sampler.running = False
-        sampler.join()
-        results["webWorkerPeakRssMB"] = round(sampler.peak_kib / 1024, 1)
-        results["rssSamples"] = sampler.samples
-        results["scaleOut"] = {
-            "webProcesses": len(stack.ports),
-            "celeryWorkersAnswering": stack.celery_ping(),
-            "celeryWorkersStarted": len(stack.workers),
-        }
-        if errors_available(stack):
+        if "batch" in sections:
+            sampler = RssSampler(stack)
+            sampler.start()
+            log(f"section 1: batch ingest, {clients} clients for {seconds:.0f}s on 2 web masters")
+            results["batchIngest"] = batch_ingest(stack, clients=clients, seconds=seconds)
+            ingest_ended = time.time()
+            sampler.running = False
+            sampler.join()
+            results["webWorkerPeakRssMB"] = round(sampler.peak_kib / 1024, 1)
+            results["rssSamples"] = sampler.samples
+            results["scaleOut"] = {
+                "webProcesses": len(stack.ports),
+                "celeryWorkersAnswering": stack.celery_ping(),
+                "celeryWorkersStarted": len(stack.workers),
+            }
+        if "errors" in sections and errors_available(stack):
             log("section 2: error ingest vs raw upsert")
             results["errorIngest"] = error_ingest(
                 stack,
@@ -545,26 +557,29 @@ def main() -> int:
                 seconds=2 if options.smoke else 10,
                 distinct_counts=(10,) if options.smoke else (1, 10, 1000),
             )
-        else:
+        elif "errors" in sections:
             results["errorIngest"] = "not available: POST /api/errors is not on this branch"
-        log("scale-out: the roll-up task twice at once on two Celery workers")
-        # Roll-ups leave the last 30 s to raw reads; section 1's events must be older.
-        time.sleep(max(0.0, ingest_ended + 31 - time.time()))
-        results["scaleOut"]["rollup"] = rollup_check(stack)
-        log("section 4: purge_expired while batch ingest runs")
-        results["retention"] = retention_under_load(
-            stack,
-            rows=20_000 if options.smoke else 1_000_000,
-            clients=clients,
-            seconds=seconds / 2,
-        )
+        if "batch" in sections:
+            log("scale-out: the roll-up task twice at once on two Celery workers")
+            # Roll-ups leave the last 30 s to raw reads; section 1's events must be older.
+            time.sleep(max(0.0, ingest_ended + 31 - time.time()))
+            results["scaleOut"]["rollup"] = rollup_check(stack)
+        if "retention" in sections:
+            log("section 4: purge_expired while batch ingest runs")
+            results["retention"] = retention_under_load(
+                stack,
+                rows=20_000 if options.smoke else 1_000_000,
+                clients=clients,
+                seconds=seconds / 2,
+            )
     results["metrics"] = (
         "not measured: loading 10 M events takes longer than the 10-minute budget on this "
         "machine; see docs/performance.md"
     )
     results["checks"] = checks(results, smoke=options.smoke)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print_table(results)
+    output = RESULTS if sections == set(SECTIONS) else PARTIAL_RESULTS
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results, output)
     failed = [check for check in results["checks"] if not check["pass"] and check["gate"]]
     return 1 if failed else 0
 
@@ -575,25 +590,33 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
     `gate` marks the checks that decide the exit code: all of them in a full run, only the
     correctness ones in the smoke run (3 seconds on a busy CI box says nothing about speed).
     """
-    batch = results["batchIngest"]
-    scale = results["scaleOut"]
-    rollup = scale["rollup"]
-    retention = results["retention"]
-    rows = [
-        ("batch ingest vs raw COPY", batch["ratioToRawCopy"], ">= 0.20", 0.20, False),
-        ("batch ingest p99 (ms)", batch["p99Ms"], "<= 100", 100, False),
-        ("batch ingest non-2xx", batch["non2xx"], "== 0", 0, True),
-        ("batch ingest lost events", batch["eventsLost"], "== 0", 0, True),
-        ("web worker peak RSS (MB)", results["webWorkerPeakRssMB"], "<= 150", 150, False),
-        (
-            "Celery workers answering",
-            scale["celeryWorkersAnswering"],
-            f"== {scale['celeryWorkersStarted']}",
-            scale["celeryWorkersStarted"],
-            True,
-        ),
-    ]
-    if isinstance(results["errorIngest"], dict):
+    rows = []
+    if "batchIngest" in results:
+        batch = results["batchIngest"]
+        scale = results["scaleOut"]
+        rollup = scale["rollup"]
+        rows += [
+            ("batch ingest vs raw COPY", batch["ratioToRawCopy"], ">= 0.20", 0.20, False),
+            ("batch ingest p99 (ms)", batch["p99Ms"], "<= 100", 100, False),
+            ("batch ingest non-2xx", batch["non2xx"], "== 0", 0, True),
+            ("batch ingest lost events", batch["eventsLost"], "== 0", 0, True),
+            ("web worker peak RSS (MB)", results["webWorkerPeakRssMB"], "<= 150", 150, False),
+            (
+                "Celery workers answering",
+                scale["celeryWorkersAnswering"],
+                f"== {scale['celeryWorkersStarted']}",
+                scale["celeryWorkersStarted"],
+                True,
+            ),
+            (
+                "roll-ups (2 workers) count raw once",
+                rollup["rolledUpEvents"],
+                f"== {rollup['rawEvents']}",
+                rollup["rawEvents"] or -1,
+                True,
+            ),
+        ]
+    if isinstance(results.get("errorIngest"), dict):
         for distinct, run in results["errorIngest"].items():
             rows += [
                 (
@@ -608,18 +631,13 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
                 (f"errors x{distinct} deadlocks", run["deadlocks"], "== 0", 0, True),
                 (f"errors x{distinct} non-2xx", run["non2xx"], "== 0", 0, True),
             ]
-    rows += [
-        ("purge: ingest p99 increase", retention["p99Increase"], "<= 0.20", 0.20, False),
-        ("purge: expired rows left", retention["expiredLeft"], "== 0", 0, True),
-        ("purge: ingest non-2xx", retention["ingestDuringPurge"]["non2xx"], "== 0", 0, True),
-        (
-            "roll-ups (2 workers) count raw once",
-            rollup["rolledUpEvents"],
-            f"== {rollup['rawEvents']}",
-            rollup["rawEvents"] or -1,
-            True,
-        ),
-    ]
+    if "retention" in results:
+        retention = results["retention"]
+        rows += [
+            ("purge: ingest p99 increase", retention["p99Increase"], "<= 0.20", 0.20, False),
+            ("purge: expired rows left", retention["expiredLeft"], "== 0", 0, True),
+            ("purge: ingest non-2xx", retention["ingestDuringPurge"]["non2xx"], "== 0", 0, True),
+        ]
     table = []
     for name, value, target, bound, correctness in rows:
         if target.startswith(">="):
@@ -629,7 +647,7 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
         else:
             passed = value == bound
         if name == "batch ingest lost events":
-            passed = passed and batch["eventsStored"] > 0
+            passed = passed and results["batchIngest"]["eventsStored"] > 0
         table.append(
             {
                 "check": name,
@@ -642,30 +660,31 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
     return table
 
 
-def print_table(results: dict) -> None:
-    batch = results["batchIngest"]
+def print_table(results: dict, output: Path) -> None:
     print()
     print(
-        f"== bench ({results['mode']}), {results['cpuCount']} cores, "
-        f"load average at start {results['loadAverageAtStart']:.2f}"
+        f"== bench ({results['mode']}, sections {', '.join(results['sections'])}), "
+        f"{results['cpuCount']} cores, load average at start {results['loadAverageAtStart']:.2f}"
     )
-    print(
-        f"1. batch ingest: {batch['eventsPerSecond']} events/s over {batch['seconds']}s "
-        f"({batch['requests']} requests of 100 events, {batch['clients']} clients), "
-        f"p50 {batch['p50Ms']} ms, p99 {batch['p99Ms']} ms, non-2xx {batch['non2xx']}, "
-        f"accepted {batch['eventsAccepted']}, stored {batch['eventsStored']}"
-    )
-    print(
-        f"   raw COPY of the same {batch['rawCopyRows']} rows: "
-        f"{batch['rawCopyRowsPerSecond']} rows/s; ratio {batch['ratioToRawCopy']}"
-    )
+    if "batchIngest" in results:
+        batch = results["batchIngest"]
+        print(
+            f"1. batch ingest: {batch['eventsPerSecond']} events/s over {batch['seconds']}s "
+            f"({batch['requests']} requests of 100 events, {batch['clients']} clients), "
+            f"p50 {batch['p50Ms']} ms, p99 {batch['p99Ms']} ms, non-2xx {batch['non2xx']}, "
+            f"accepted {batch['eventsAccepted']}, stored {batch['eventsStored']}"
+        )
+        print(
+            f"   raw COPY of the same {batch['rawCopyRows']} rows: "
+            f"{batch['rawCopyRowsPerSecond']} rows/s; ratio {batch['ratioToRawCopy']}"
+        )
     if "validation" in results:
         validation = results["validation"]
         print(
             f"   validation per event: DRF serializer {validation['serializerMicroseconds']} µs, "
             f"fast validator {validation['fastMicroseconds']} µs"
         )
-    if isinstance(results["errorIngest"], dict):
+    if isinstance(results.get("errorIngest"), dict):
         for distinct, run in results["errorIngest"].items():
             print(
                 f"2. error ingest, {distinct} distinct: {run['perSecond']} reports/s, "
@@ -673,34 +692,36 @@ def print_table(results: dict) -> None:
                 f"stored frequencies {run['storedFrequencySum']}, deadlocks {run['deadlocks']}; "
                 f"raw upsert {run['rawUpsertsPerSecond']}/s; ratio {run['ratioToRawUpsert']}"
             )
-    else:
+    elif "errorIngest" in results:
         print(f"2. error ingest: {results['errorIngest']}")
     print(f"3. metrics: {results['metrics']}")
-    retention = results["retention"]
-    print(
-        f"4. retention: purge_expired of {retention['expiredRows']} expired events took "
-        f"{retention['purgeSeconds']} s; ingest p99 {retention['ingestAlone']['p99Ms']} ms "
-        f"alone, {retention['ingestDuringPurge']['p99Ms']} ms during the purge "
-        f"({retention['p99Increase']:+.0%})"
-    )
-    print(f"5. web worker peak RSS: {results['webWorkerPeakRssMB']} MB")
-    scale = results["scaleOut"]
-    print(
-        f"scale-out: {scale['webProcesses']} gunicorn masters, "
-        f"{scale['celeryWorkersAnswering']}/{scale['celeryWorkersStarted']} Celery workers "
-        "answering; no lost events is checked across both web processes"
-    )
-    rollup = scale["rollup"]
-    print(
-        f"   roll-up task sent twice at once: {rollup['rolledUpEvents']} events in roll-ups, "
-        f"{rollup['rawEvents']} raw events before {rollup['rolledUpUntil']}"
-    )
+    if "retention" in results:
+        retention = results["retention"]
+        print(
+            f"4. retention: purge_expired of {retention['expiredRows']} expired events took "
+            f"{retention['purgeSeconds']} s; ingest p99 {retention['ingestAlone']['p99Ms']} ms "
+            f"alone, {retention['ingestDuringPurge']['p99Ms']} ms during the purge "
+            f"({retention['p99Increase']:+.0%})"
+        )
+    if "batchIngest" in results:
+        print(f"5. web worker peak RSS: {results['webWorkerPeakRssMB']} MB")
+        scale = results["scaleOut"]
+        print(
+            f"scale-out: {scale['webProcesses']} gunicorn masters, "
+            f"{scale['celeryWorkersAnswering']}/{scale['celeryWorkersStarted']} Celery workers "
+            "answering; no lost events is checked across both web processes"
+        )
+        rollup = scale["rollup"]
+        print(
+            f"   roll-up task sent twice at once: {rollup['rolledUpEvents']} events in roll-ups, "
+            f"{rollup['rawEvents']} raw events before {rollup['rolledUpUntil']}"
+        )
     print()
     print(f"{'check':34} {'value':>12}  {'target':10} result")
     for check in results["checks"]:
         verdict = "PASS" if check["pass"] else ("FAIL" if check["gate"] else "fail (not gated)")
         print(f"{check['check']:34} {check['value']!s:>12}  {check['target']:10} {verdict}")
-    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    print(f"\nwritten to {output.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

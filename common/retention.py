@@ -3,11 +3,14 @@
 Apps register in their AppConfig.ready(), so this shared module never imports a domain app.
 A purger is called as `purger(dry_run=..., batch_size=..., progress=...)` and returns the
 number of rows it deleted (or would delete, with dry_run). It deletes in bounded batches,
-each in its own short transaction, so ingestion keeps flowing while it runs.
+each in its own short transaction, and rests between batches, so ingestion keeps flowing
+while it runs.
 """
 
+import time
 from collections.abc import Callable, Iterator
 
+from django.conf import settings
 from django.db import transaction
 
 Purger = Callable[..., int]
@@ -28,21 +31,35 @@ def retention_purgers() -> dict[str, Purger]:
 def delete_in_batches(
     queryset, *, batch_size: int, progress: Callable[[int], None] | None = None
 ) -> int:
-    """Delete the rows of `queryset` by primary key, `batch_size` at a time; return the count."""
+    """Delete the rows of `queryset` by primary key, `batch_size` at a time; return the count.
+
+    After each batch but the last it pauses RETENTION["BATCH_PAUSE_RATIO"] times as long as
+    the batch took, so a purge takes at most that share of the database from ingestion.
+    """
+    pause_ratio = settings.RETENTION["BATCH_PAUSE_RATIO"]
     deleted = 0
+    started = time.monotonic()
     for ids in _id_batches(queryset, batch_size):
         with transaction.atomic():
             deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]
         if progress:
             progress(deleted)
+        if len(ids) == batch_size and pause_ratio > 0:
+            time.sleep((time.monotonic() - started) * pause_ratio)
+        started = time.monotonic()
     return deleted
 
 
 def _id_batches(queryset, batch_size: int) -> Iterator[list]:
+    # Keyset pagination: each batch starts after the last key, so it never rescans the index
+    # entries of rows already deleted (dead until vacuum).
+    last = None
     while True:
-        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
+        page = queryset if last is None else queryset.filter(pk__gt=last)
+        ids = list(page.order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return
         yield ids
         if len(ids) < batch_size:
             return
+        last = ids[-1]

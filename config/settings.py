@@ -261,6 +261,10 @@ ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
 TELEMETRY_RETENTION_DAYS = env.int("TELEMETRY_RETENTION_DAYS", default=30)
 ERROR_RETENTION_DAYS = env.int("ERROR_RETENTION_DAYS", default=90)
 HEALTH_RETENTION_DAYS = env.int("HEALTH_RETENTION_DAYS", default=30)
+RETENTION = {
+    # After each delete batch, rest this many times as long as the batch took (0: no rest).
+    "BATCH_PAUSE_RATIO": env.float("RETENTION_BATCH_PAUSE_RATIO", default=1.0),
+}
 
 TELEMETRY = {
     # Recording is on in production unless ENABLE_ANALYTICS=0, off elsewhere unless

@@ -38,7 +38,15 @@ def _severity_rank_sql(column: str) -> str:
     return f"(CASE {column} {whens} ELSE 0 END)"
 
 
-def _upsert_group_sql() -> str:
+_GROUP_COLUMNS = [field.column for field in ErrorLog._meta.concrete_fields]
+_OCCURRENCE_COLUMNS = [
+    field.column for field in ErrorOccurrence._meta.concrete_fields if field.column != "id"
+]
+# Set by the one-statement report when it added an affected user; read by the statement after it.
+_AFFECTED_USER_SETTING = "errors.affected_user_added"
+
+
+def _upsert_group_sql() -> tuple[str, list[str]]:
     table = connection.ops.quote_name(ErrorLog._meta.db_table)
     columns = [field.column for field in ErrorLog._meta.concrete_fields if field.column != "id"]
     regress = (
@@ -61,8 +69,8 @@ def _upsert_group_sql() -> str:
         f"VALUES ({', '.join(['%s'] * len(columns))}) "
         f"ON CONFLICT (fingerprint) DO UPDATE SET {', '.join(updates)} "
         # regressed_at equals last_seen only when this very statement regressed the group.
-        f"RETURNING id, frequency, status, severity, "
-        f"(regressed_at IS NOT NULL AND regressed_at = last_seen)"
+        f"RETURNING {', '.join(_GROUP_COLUMNS)}, "
+        f"(regressed_at IS NOT NULL AND regressed_at = last_seen) AS regressed"
     ), columns
 
 
@@ -121,27 +129,116 @@ def error_report(*, payload: dict, request_user_agent: str = "") -> tuple[ErrorL
         "regressed_at": None,
         "last_alerted_at": None,
     }
+    occurrence_values = {
+        **context,
+        "message": message,
+        "severity": severity,
+        "created_at": now,
+    }
+    if connection.vendor == "postgresql":
+        error, regressed, hour_count = _report_in_one_round_trip(
+            group_values=group_values, occurrence_values=occurrence_values, hour=hour
+        )
+    else:
+        error, regressed, hour_count = _report_step_by_step(
+            group_values=group_values, occurrence_values=occurrence_values, hour=hour
+        )
+    created = error.frequency == 1
+
+    if created and error.severity == Severity.CRITICAL:
+        _enqueue(tasks.error_alert_task, error.pk, "error.new_critical")
+    if regressed:
+        _enqueue(tasks.error_alert_task, error.pk, "error.regression")
+    if error.status != ErrorStatus.IGNORED and _is_spike_checkpoint(hour_count):
+        _enqueue(tasks.error_spike_check_task, error.pk, hour.isoformat())
+    return error, created
+
+
+def _report_in_one_round_trip(
+    *, group_values: dict, occurrence_values: dict, hour: datetime
+) -> tuple[ErrorLog, bool, int]:
+    """Upsert the group, add the occurrence, count the hour and the affected user in one
+    round trip to PostgreSQL; return the group, whether it regressed, and the hour's count.
+
+    The data-modifying CTEs all read the group row the upsert returns, so they run after it
+    and in the same snapshot. PostgreSQL cannot change the group row twice in one statement,
+    so a newly affected user is counted by a second statement sent in the same query string:
+    a simple query's statements form one implicit transaction (Django's psycopg backend binds
+    parameters client-side, which allows several statements), and the first hands the group
+    ID to the second through a transaction-local setting.
+    """
+    quote = connection.ops.quote_name
+    group_table = quote(ErrorLog._meta.db_table)
+    occurrence_table = quote(ErrorOccurrence._meta.db_table)
+    hourly_table = quote(ErrorHourlyCount._meta.db_table)
+    user_table = quote(ErrorAffectedUser._meta.db_table)
+    upsert, group_columns = _upsert_group_sql()
+    occurrence_columns = [column for column in _OCCURRENCE_COLUMNS if column != "error_id"]
+    user_id = occurrence_values["user_id"]
+    sql = (
+        f"WITH g AS ({upsert}), "
+        f"o AS (INSERT INTO {occurrence_table} (error_id, {', '.join(occurrence_columns)}) "
+        f"SELECT g.id, {', '.join(['%s'] * len(occurrence_columns))} FROM g), "
+        f"h AS (INSERT INTO {hourly_table} (error_id, hour, count) SELECT g.id, %s, 1 FROM g "
+        f"ON CONFLICT (error_id, hour) DO UPDATE SET count = {hourly_table}.count + 1 "
+        f"RETURNING count), "
+        f"u AS (INSERT INTO {user_table} (error_id, user_id, first_seen) "
+        f"SELECT g.id, %s, %s FROM g WHERE %s <> '' "
+        f"ON CONFLICT (error_id, user_id) DO NOTHING RETURNING error_id) "
+        f"SELECT g.*, (SELECT count FROM h), "
+        f"set_config('{_AFFECTED_USER_SETTING}', "
+        f"coalesce((SELECT error_id::text FROM u), ''), true) FROM g; "
+        f"UPDATE {group_table} SET users_affected = users_affected + 1 "
+        f"WHERE id = nullif(current_setting('{_AFFECTED_USER_SETTING}'), '')::bigint"
+    )
+    params = [
+        *_db_values(ErrorLog, group_values, group_columns),
+        *_db_values(ErrorOccurrence, occurrence_values, occurrence_columns),
+        hour,
+        user_id,
+        occurrence_values["created_at"],
+        user_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        *group_row, regressed, hour_count, user_added = cursor.fetchone()
+    error = _group_from_row(group_row)
+    if user_added:
+        error.users_affected += 1
+    return error, regressed, hour_count
+
+
+def _group_from_row(row: list) -> ErrorLog:
+    fields = ErrorLog._meta.concrete_fields
+    values = []
+    for field, value in zip(fields, row, strict=True):
+        column = field.get_col(ErrorLog._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(
+            connection
+        ):
+            value = converter(value, column, connection)
+        values.append(value)
+    return ErrorLog.from_db(connection.alias, [field.attname for field in fields], values)
+
+
+def _report_step_by_step(
+    *, group_values: dict, occurrence_values: dict, hour: datetime
+) -> tuple[ErrorLog, bool, int]:
+    """Do what `_report_in_one_round_trip` does, one statement at a time in a transaction."""
     sql, columns = _upsert_group_sql()
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(sql, _db_values(ErrorLog, group_values, columns))
-            error_id, frequency, status, group_severity, regressed = cursor.fetchone()
-        created = frequency == 1
-        ErrorOccurrence.objects.create(
-            error_id=error_id, message=message, severity=severity, created_at=now, **context
-        )
-        hour_count = _hourly_count_increment(error_id=error_id, hour=hour)
-        if context["user_id"]:
-            _affected_user_add(error_id=error_id, user_id=context["user_id"], now=now)
-        error = ErrorLog.objects.get(pk=error_id)
-
-    if created and group_severity == Severity.CRITICAL:
-        _enqueue(tasks.error_alert_task, error_id, "error.new_critical")
-    if regressed:
-        _enqueue(tasks.error_alert_task, error_id, "error.regression")
-    if status != ErrorStatus.IGNORED and _is_spike_checkpoint(hour_count):
-        _enqueue(tasks.error_spike_check_task, error_id, hour.isoformat())
-    return error, created
+            *group_row, regressed = cursor.fetchone()
+        error = _group_from_row(group_row)
+        ErrorOccurrence.objects.create(error_id=error.pk, **occurrence_values)
+        hour_count = _hourly_count_increment(error_id=error.pk, hour=hour)
+        user_id = occurrence_values["user_id"]
+        if user_id and _affected_user_add(
+            error_id=error.pk, user_id=user_id, now=occurrence_values["created_at"]
+        ):
+            error.users_affected += 1
+    return error, regressed, hour_count
 
 
 def _hourly_count_increment(*, error_id: int, hour: datetime) -> int:
@@ -158,7 +255,7 @@ def _hourly_count_increment(*, error_id: int, hour: datetime) -> int:
         return cursor.fetchone()[0]
 
 
-def _affected_user_add(*, error_id: int, user_id: str, now: datetime) -> None:
+def _affected_user_add(*, error_id: int, user_id: str, now: datetime) -> bool:
     table = connection.ops.quote_name(ErrorAffectedUser._meta.db_table)
     columns = ["error_id", "user_id", "first_seen"]
     values = _db_values(
@@ -173,6 +270,7 @@ def _affected_user_add(*, error_id: int, user_id: str, now: datetime) -> None:
         inserted = cursor.fetchone() is not None
     if inserted:
         ErrorLog.objects.filter(pk=error_id).update(users_affected=F("users_affected") + 1)
+    return inserted
 
 
 def _is_spike_checkpoint(hour_count: int) -> bool:

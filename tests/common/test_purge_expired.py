@@ -116,6 +116,31 @@ def test_delete_in_batches__reports_running_totals_per_batch():
     assert TelemetryEvent.objects.filter(type="page_view").count() == 2
 
 
+def test_delete_in_batches__rests_between_batches_in_proportion_to_their_time(
+    settings, monkeypatch
+):
+    settings.RETENTION = {"BATCH_PAUSE_RATIO": 2.0}
+    pauses = []
+    monkeypatch.setattr(retention.time, "sleep", pauses.append)
+    ticks = iter(range(0, 1000, 3))
+    monkeypatch.setattr(retention.time, "monotonic", lambda: next(ticks))
+    TelemetryEventFactory.create_batch(7)
+    deleted = delete_in_batches(TelemetryEvent.objects.all(), batch_size=3)
+    assert deleted == 7
+    assert TelemetryEvent.objects.count() == 0
+    # Each batch "took" 3 s: 6 s of rest after each full batch, none after the last.
+    assert pauses == [6.0, 6.0]
+
+
+def test_delete_in_batches__does_not_rest_with_a_zero_ratio(settings, monkeypatch):
+    settings.RETENTION = {"BATCH_PAUSE_RATIO": 0}
+    pauses = []
+    monkeypatch.setattr(retention.time, "sleep", pauses.append)
+    TelemetryEventFactory.create_batch(5)
+    assert delete_in_batches(TelemetryEvent.objects.all(), batch_size=2) == 5
+    assert pauses == []
+
+
 def test_purge_expired_task__runs_the_purge_and_is_scheduled_daily(settings):
     settings.TELEMETRY_RETENTION_DAYS = 30
     ids = events_aged(old=timedelta(days=31), new=timedelta(days=1))

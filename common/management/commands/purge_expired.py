@@ -20,7 +20,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Only count what would be deleted."
         )
         parser.add_argument(
-            "--batch-size", type=int, default=5000, help="Rows per delete batch (default 5000)."
+            "--batch-size", type=int, default=2000, help="Rows per delete batch (default 2000)."
         )
 
     def handle(self, *args, dry_run, batch_size, **options):
