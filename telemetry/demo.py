@@ -47,8 +47,8 @@ def _api_duration(rng: random.Random) -> int:
 
 def demo_telemetry_generate(
     *, days: int, sessions_per_day: int, seed: int, progress: Callable[[str], None]
-) -> int:
-    """Insert `days` days of sessions that view pages, click and call APIs; return the count."""
+) -> str:
+    """Insert `days` days of sessions that view pages, click and call APIs; say how many."""
     rng = random.Random(seed)
     now = timezone.now()
     weights = [device[3] for device in DEVICES]
@@ -135,4 +135,9 @@ def demo_telemetry_generate(
         TelemetryEvent.objects.bulk_create(rows, batch_size=2000)
         total += len(rows)
         progress(f"  day -{day}: {len(rows)} events")
-    return total
+    return f"{total} telemetry events over {days} days"
+
+
+def demo_telemetry_exists() -> bool:
+    """Return whether any telemetry is stored."""
+    return TelemetryEvent.objects.exists()

@@ -9,6 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from config.celery import app as celery_app
+from errors.demo import DEMO_ERRORS
+from errors.models import ErrorLog
+from feedback.models import FeedbackSubmission
 from telemetry.models import TelemetryEvent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +74,8 @@ def test_unknown_api_path__404_in_the_error_shape(client, db):
 
 
 @pytest.mark.django_db
-def test_seed_demo__fills_an_empty_database_with_a_realistic_week(capsys):
+def test_seed_demo__fills_an_empty_database_with_a_realistic_week(capsys, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", "--sessions-per-day", "20")
     events = TelemetryEvent.objects.all()
     types = set(events.values_list("type", flat=True))
@@ -80,6 +84,11 @@ def test_seed_demo__fills_an_empty_database_with_a_realistic_week(capsys):
     assert events.filter(type="api_call", duration__gt=0).exists()
     days = {created.date() for created in events.values_list("created_at", flat=True)}
     assert len(days) >= 7
+    # Errors arrive through the real grouping: IDs in messages vary, yet each error is one group.
+    assert ErrorLog.objects.count() == len(DEMO_ERRORS) + 2  # + the two bug reports
+    assert ErrorLog.objects.filter(status="resolved").exists()
+    assert ErrorLog.objects.get(error_type="TypeError").frequency == 180
+    assert FeedbackSubmission.objects.filter(category="bug", error__isnull=False).count() == 2
     call_command("seed_demo", "--if-empty")
     assert "nothing loaded" in capsys.readouterr().out
 

@@ -1,13 +1,12 @@
 """Fill an empty database with a week of realistic demo data."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from telemetry.demo import demo_telemetry_generate
-from telemetry.models import TelemetryEvent
+from common.demo import demo_generators
 
 
 class Command(BaseCommand):
-    help = "Fill an empty database with a week of realistic telemetry (refuses a non-empty one)."
+    help = "Fill an empty database with a week of demo telemetry, errors and feedback."
 
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, default=7, help="How many days back (default 7).")
@@ -22,17 +21,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, days, sessions_per_day, seed, if_empty, **options):
-        if TelemetryEvent.objects.exists():
+        if days < 1 or sessions_per_day < 1:
+            raise CommandError("--days and --sessions-per-day must be at least 1.")
+        filled = [generator.name for generator in demo_generators() if generator.has_data()]
+        if filled:
             if if_empty:
                 self.stdout.write("Demo data: the database already has data; nothing loaded.")
                 return
             self.stderr.write(
-                "The database already has telemetry; seed_demo fills empty ones only."
+                f"The database already has {', '.join(filled)}; seed_demo fills empty ones only."
             )
             raise SystemExit(1)
-        created = demo_telemetry_generate(
-            days=days, sessions_per_day=sessions_per_day, seed=seed, progress=self.stdout.write
-        )
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo data: {created} telemetry events over {days} days.")
-        )
+        for generator in demo_generators():
+            summary = generator.generate(
+                days=days, sessions_per_day=sessions_per_day, seed=seed, progress=self.stdout.write
+            )
+            self.stdout.write(self.style.SUCCESS(f"Demo data: {summary}."))
