@@ -3,16 +3,16 @@
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from errors.models import (
-    SEVERITY_RANK,
     ErrorHourlyCount,
     ErrorLog,
     ErrorOccurrence,
     ErrorStatus,
     Severity,
+    severity_rank_expression,
 )
 
 RECENT_OCCURRENCES = 20
@@ -125,12 +125,7 @@ def error_triage_list(
     if search:
         errors = errors.filter(Q(error_type__icontains=search) | Q(message__icontains=search))
     if sort_by == "severity":
-        errors = errors.annotate(
-            severity_rank=Case(
-                *(When(severity=value, then=Value(rank)) for value, rank in SEVERITY_RANK.items()),
-                default=Value(0),
-            )
-        )
+        errors = errors.annotate(severity_rank=severity_rank_expression())
     return errors.order_by(*TRIAGE_SORTS[sort_by])
 
 
