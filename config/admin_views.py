@@ -180,11 +180,6 @@ def error_detail_dashboard(request, error_id: int, *, site):
     if error is None:
         raise Http404("No error with this ID.")
     trend = error_selectors.error_hourly_counts(error=error)
-    history = LogEntry.objects.filter(
-        content_type__app_label="errors",
-        content_type__model="errorlog",
-        object_id=str(error.pk),
-    ).select_related("user")
     context = {
         **site.each_context(request),
         "title": f"{error.error_type}: {error.message[:80]}",
@@ -193,7 +188,7 @@ def error_detail_dashboard(request, error_id: int, *, site):
         "occurrences": error_selectors.error_recent_occurrences(error=error),
         "trend": _trend_bars([point["count"] for point in trend]),
         "trend_hours": len(trend),
-        "history": history.order_by("-action_time")[:50],
+        "history": error_selectors.error_status_history(error=error),
         "feedback": list(feedback_selectors.feedback_for_error(error_id=error.pk)[:20]),
         "actions": TRIAGE_ACTIONS,
         "can_change": request.user.has_perm("errors.change_errorlog"),

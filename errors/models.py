@@ -115,6 +115,26 @@ class ErrorLog(models.Model):
         return f"{self.error_type}: {self.message[:80]}"
 
 
+class ErrorStatusChange(models.Model):
+    """One status change of an error group, from the admin or PATCH /api/errors/<id>."""
+
+    error = models.ForeignKey(ErrorLog, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=16, choices=ErrorStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The error page's status history, newest first (error_status_history).
+            models.Index(fields=["error", "-created_at"], name="errorstatus_error_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.error_id} → {self.status} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ErrorOccurrence(models.Model):
     """One report of an error group, with the context the reporter sent."""
 

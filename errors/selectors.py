@@ -11,6 +11,7 @@ from errors.models import (
     ErrorLog,
     ErrorOccurrence,
     ErrorStatus,
+    ErrorStatusChange,
     Severity,
     severity_rank_expression,
 )
@@ -68,6 +69,13 @@ def error_recent_occurrences(
 ) -> list[ErrorOccurrence]:
     """Return the latest `limit` occurrences of `error`, newest first."""
     return list(error.occurrences.order_by("-created_at", "-id")[:limit])
+
+
+def error_status_history(*, error: ErrorLog, limit: int = 50) -> list[ErrorStatusChange]:
+    """Return the latest `limit` status changes of `error`, newest first, with who made them."""
+    return list(
+        error.status_changes.select_related("changed_by").order_by("-created_at", "-id")[:limit]
+    )
 
 
 def error_hourly_counts(*, error: ErrorLog, hours: int = TREND_HOURS) -> list[dict]:
