@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from common.api import ApiError
 from errors import selectors as error_selectors
@@ -123,10 +124,18 @@ def errors_dashboard(request, *, site):
     return TemplateResponse(request, "admin/dashboards/errors.html", context)
 
 
-def _trend_bars(counts: list[int]) -> list[tuple[int, int]]:
-    """Return each count with its bar height in percent of the highest."""
+def _trend_bars(counts: list[int]) -> str:
+    """Return the trend's bars as HTML, each as high as its count in percent of the highest.
+
+    Built here rather than in the template: the template loop over 50 rows of 24 bars took
+    most of the triage page's server time.
+    """
     peak = max(counts, default=0) or 1
-    return [(count, round(100 * count / peak)) for count in counts]
+    return format_html_join(
+        "",
+        '<span style="height:{}%" title="{}"></span>',
+        ((round(100 * count / peak), count) for count in counts),
+    )
 
 
 def _errors_apply_action(request):
@@ -170,21 +179,16 @@ def error_detail_dashboard(request, error_id: int, *, site):
     error = error_selectors.error_get(error_id=error_id)
     if error is None:
         raise Http404("No error with this ID.")
-    history = LogEntry.objects.filter(
-        content_type__app_label="errors",
-        content_type__model="errorlog",
-        object_id=str(error.pk),
-    ).select_related("user")
+    trend = error_selectors.error_hourly_counts(error=error)
     context = {
         **site.each_context(request),
         "title": f"{error.error_type}: {error.message[:80]}",
         "dashboard": "errors",
         "error": error,
         "occurrences": error_selectors.error_recent_occurrences(error=error),
-        "trend": _trend_bars(
-            [point["count"] for point in error_selectors.error_hourly_counts(error=error)]
-        ),
-        "history": history.order_by("-action_time")[:50],
+        "trend": _trend_bars([point["count"] for point in trend]),
+        "trend_hours": len(trend),
+        "history": error_selectors.error_status_history(error=error),
         "feedback": list(feedback_selectors.feedback_for_error(error_id=error.pk)[:20]),
         "actions": TRIAGE_ACTIONS,
         "can_change": request.user.has_perm("errors.change_errorlog"),

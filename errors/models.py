@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 
@@ -23,6 +24,17 @@ SEVERITY_RANK = {
     Severity.ERROR: 3,
     Severity.CRITICAL: 4,
 }
+
+
+def severity_rank_expression() -> Case:
+    """Return the SQL expression ranking a group's severity (SEVERITY_RANK, 0 if unknown).
+
+    The severity sort orders by exactly this expression so the index built on it serves it.
+    """
+    return Case(
+        *(When(severity=value, then=Value(rank)) for value, rank in SEVERITY_RANK.items()),
+        default=Value(0),
+    )
 
 
 class ErrorStatus(models.TextChoices):
@@ -87,10 +99,40 @@ class ErrorLog(models.Model):
             models.Index(fields=["-frequency"], name="errorlog_frequency_idx"),
             # GET /api/errors?status=… and error_open_critical_count (severity + status).
             models.Index(fields=["severity", "status"], name="errorlog_severity_status_idx"),
+            # /admin/errors/?sort=severity: most severe first, then most recent.
+            models.Index(
+                severity_rank_expression().desc(),
+                models.F("last_seen").desc(),
+                models.F("id").desc(),
+                name="errorlog_severity_rank_idx",
+            ),
+            # /admin/errors/?sort=createdAt, GET /api/errors?sortBy=createdAt and the ErrorLog
+            # changelist sorted by first seen.
+            models.Index(fields=["-first_seen"], name="errorlog_first_seen_idx"),
         ]
 
     def __str__(self):
         return f"{self.error_type}: {self.message[:80]}"
+
+
+class ErrorStatusChange(models.Model):
+    """One status change of an error group, from the admin or PATCH /api/errors/<id>."""
+
+    error = models.ForeignKey(ErrorLog, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=16, choices=ErrorStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The error page's status history, newest first (error_status_history).
+            models.Index(fields=["error", "-created_at"], name="errorstatus_error_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.error_id} → {self.status} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 class ErrorOccurrence(models.Model):

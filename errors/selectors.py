@@ -3,16 +3,17 @@
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from errors.models import (
-    SEVERITY_RANK,
     ErrorHourlyCount,
     ErrorLog,
     ErrorOccurrence,
     ErrorStatus,
+    ErrorStatusChange,
     Severity,
+    severity_rank_expression,
 )
 
 RECENT_OCCURRENCES = 20
@@ -70,6 +71,13 @@ def error_recent_occurrences(
     return list(error.occurrences.order_by("-created_at", "-id")[:limit])
 
 
+def error_status_history(*, error: ErrorLog, limit: int = 50) -> list[ErrorStatusChange]:
+    """Return the latest `limit` status changes of `error`, newest first, with who made them."""
+    return list(
+        error.status_changes.select_related("changed_by").order_by("-created_at", "-id")[:limit]
+    )
+
+
 def error_hourly_counts(*, error: ErrorLog, hours: int = TREND_HOURS) -> list[dict]:
     """Return the group's report count for each of the last `hours` hours, oldest first, with
     zeros for quiet hours (a trend line needs every point)."""
@@ -125,12 +133,7 @@ def error_triage_list(
     if search:
         errors = errors.filter(Q(error_type__icontains=search) | Q(message__icontains=search))
     if sort_by == "severity":
-        errors = errors.annotate(
-            severity_rank=Case(
-                *(When(severity=value, then=Value(rank)) for value, rank in SEVERITY_RANK.items()),
-                default=Value(0),
-            )
-        )
+        errors = errors.annotate(severity_rank=severity_rank_expression())
     return errors.order_by(*TRIAGE_SORTS[sort_by])
 
 

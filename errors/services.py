@@ -21,6 +21,7 @@ from errors.models import (
     ErrorLog,
     ErrorOccurrence,
     ErrorStatus,
+    ErrorStatusChange,
     Severity,
 )
 
@@ -321,7 +322,13 @@ def error_set_status(*, error: ErrorLog, status: str, by=None) -> ErrorLog:
             "resolved_by": None,
             "resolved_in_build": "",
         }
-    ErrorLog.objects.filter(pk=error.pk).update(status=status, **changes)
+    with transaction.atomic():
+        ErrorLog.objects.filter(pk=error.pk).update(status=status, **changes)
+        ErrorStatusChange.objects.create(
+            error_id=error.pk,
+            status=status,
+            changed_by=by if by is not None and by.is_authenticated else None,
+        )
     error.refresh_from_db()
     return error
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from common.pagination import EstimatedCountPaginator
 from feedback.models import FeedbackStatus, FeedbackSubmission
 from feedback.services import feedback_status_set
 
@@ -14,8 +15,10 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
     list_filter = ("status", "category")
     search_fields = ("message", "page", "email")
     ordering = ("-created_at",)
-    list_select_related = ("error",)
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    # Only indexed columns: sorting by anything else sorts every submission on each page view.
+    sortable_by = ("created_at",)
     fields = (
         "created_at",
         "category",
@@ -32,6 +35,9 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
     )
     readonly_fields = tuple(name for name in fields if name != "status")
     actions = ("mark_in_progress", "mark_resolved", "mark_dismissed")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("metadata", "user_agent")
 
     def has_add_permission(self, request):
         return False

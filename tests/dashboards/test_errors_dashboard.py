@@ -121,8 +121,24 @@ def test_error_detail__shows_stack_occurrences_and_history(admin_client_logged_i
     assert "at Profile (profile.js:10:5)\n    at render" in html
     assert "/settings" in html and "/profile" in html
     assert "plan" in html
-    assert "Status set to ignored from the triage page." in html
+    history = html[html.index('id="status-history"') :]
+    assert "Status set to ignored." in history
     assert admin_client_logged_in.get(f"{URL}999999/").status_code == 404
+
+
+def test_error_detail__history_shows_changes_made_through_the_api(
+    admin_client_logged_in, staff_client, staff_user
+):
+    error = report("TypeError")
+    empty = admin_client_logged_in.get(f"{URL}{error.pk}/").content.decode()
+    assert "No status changes recorded yet." in empty
+    staff_client.patch(f"/api/errors/{error.pk}", {"status": "acknowledged"}, format="json")
+    staff_client.patch(f"/api/errors/{error.pk}", {"status": "resolved"}, format="json")
+    html = admin_client_logged_in.get(f"{URL}{error.pk}/").content.decode()
+    history = html[html.index('id="status-history"') :]
+    # Newest first, each with who made it.
+    resolved_at = history.index(f"{staff_user.get_username()}: Status set to resolved.")
+    assert resolved_at < history.index("Status set to acknowledged.")
 
 
 def test_error_detail__shows_linked_feedback_with_its_screenshot(admin_client_logged_in):

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from common import pagination
 from common.pagination import EstimatedCountPaginator
+from errors.services import error_report
 from telemetry.models import TelemetryEvent
 from tests.factories import TelemetryEventFactory
 
@@ -49,3 +50,21 @@ def test_estimated_count_paginator__reads_the_planner_estimate_for_a_whole_large
 def test_estimated_count_paginator__counts_small_tables_exactly():
     TelemetryEventFactory.create_batch(3)
     assert EstimatedCountPaginator(TelemetryEvent.objects.order_by("-id"), 100).count == 3
+
+
+def test_errorlog_admin__filters_by_environment_from_the_cached_list_without_scanning(
+    admin_client_logged_in,
+):
+    error_report(payload={"errorType": "ProdError", "message": "a", "environment": "production"})
+    error_report(payload={"errorType": "StageError", "message": "b", "environment": "staging"})
+    url = "/admin/errors/errorlog/"
+    admin_client_logged_in.get(url)  # fills the environment cache
+    with CaptureQueriesContext(connection) as queries:
+        html = admin_client_logged_in.get(url).content.decode()
+    assert "?environment=staging" in html and "?environment=production" in html
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert not any("DISTINCT" in statement for statement in sql)
+    staging = admin_client_logged_in.get(url, {"environment": "staging"}).content.decode()
+    assert "StageError" in staging and "ProdError" not in staging
+    # Unindexed columns are not offered as sort links.
+    assert "?o=1" not in html
