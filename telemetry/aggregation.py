@@ -354,7 +354,10 @@ def _add_histograms(events: EventSlice) -> int:
     hourly histograms it touched."""
     buckets = (
         TelemetryEvent.objects.filter(events.q, duration__isnull=False)
-        .annotate(hour=TruncHour("created_at"), bucket=RawSQL(dialect().bucket("duration"), []))
+        .annotate(
+            hour=TruncHour("created_at", tzinfo=UTC),
+            bucket=RawSQL(dialect().bucket("duration"), []),
+        )
         .values("hour", "type", "bucket")
         .annotate(n=Count("id"), total=Sum("duration"), maximum=Max("duration"))
         .values_list("hour", "type", "bucket", "n", "total", "maximum")
