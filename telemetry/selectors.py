@@ -42,8 +42,8 @@ UNKNOWN_DEVICE = "unknown"
 def telemetry_metrics(*, days: int, event_type: str | None, now: datetime | None = None) -> dict:
     """Return the metrics of the last `days` UTC days (today included), of one type or all.
 
-    Events before the roll-up watermark are read from the daily sums of the hourly roll-ups,
-    later ones from raw events, so the answer is the same before and after raw events pass
+    Events the roll-ups hold are read from their daily sums, the others (newer or late) from
+    raw events (see telemetry_rollup), so the answer is the same before and after raw events pass
     retention, and a month costs a few thousand rows.
     `topPages` counts page views, or the events of `event_type` when one is given; `apiCalls`
     always describes `api_call` events. Durations are in milliseconds.
@@ -248,8 +248,8 @@ def telemetry_series(*, days: int, now: datetime | None = None) -> dict:
     """Return the window of telemetry_metrics(days=…) as a time series for charts: event
     counts by type and `api_call` p50/p95/p99 per hour (one day) or per UTC day (longer).
 
-    Like telemetry_metrics, hours before the roll-up watermark come from the roll-ups and
-    later ones from raw events. `labels` are the ISO starts of the buckets, oldest first.
+    Like telemetry_metrics, events the roll-ups hold come from the roll-ups and the others
+    from raw events. `labels` are the ISO starts of the buckets, oldest first.
     """
     now = now or timezone.now()
     first_day = now.date() - timedelta(days=days - 1)
