@@ -69,6 +69,9 @@ def main():
         "--database-url", default="postgres://postgres@127.0.0.1:5432/wt_metrics_bench"
     )
     parser.add_argument("--requests", type=int, default=30, help="Timed requests per query.")
+    parser.add_argument(
+        "--burst", type=int, default=300_000, help="Events for the scheduled run to add."
+    )
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
     args = parser.parse_args()
 
@@ -109,7 +112,6 @@ def run(args) -> dict:
     from django.utils import timezone
 
     from telemetry.aggregation import telemetry_rollup
-    from telemetry.models import TelemetryEvent
     from telemetry.tasks import telemetry_rollup_task
 
     call_command("migrate", verbosity=0)
@@ -154,21 +156,24 @@ def run(args) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
-    # The most recent 5 minutes arrive after the roll-up: a scheduled run picks them up.
-    recent = args.events // (args.days * 24 * 12)
-    TelemetryEvent.objects.bulk_create(
-        [
-            TelemetryEvent(
-                type="api_call",
-                page="/api/search",
-                duration=80 + n % 50,
-                session_id=f"late-{n % 300}",
-                created_at=timezone.now() - timedelta(seconds=n % 300),
-            )
-            for n in range(recent)
-        ],
-        batch_size=5_000,
-    )
+    # A burst arrives after the roll-up (--burst events in the last 5 minutes before the settle
+    # delay): the scheduled, incremental run must process them faster than 20 000 events/s.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LOAD_SQL,
+            {
+                "first": args.events,
+                "last": args.events + args.burst - 1,
+                "total": args.burst,
+                "days": 1,
+                "sessions": max(1, args.burst // 20),
+                "start": timezone.now()
+                - timedelta(seconds=330)
+                - timedelta(seconds=300 * args.events / args.burst),
+                "span": 300,
+            },
+        )
+        cursor.execute("ANALYZE telemetry_telemetryevent")
     started = time.perf_counter()
     scheduled_events = telemetry_rollup_task()
     seconds = time.perf_counter() - started
@@ -178,7 +183,7 @@ def run(args) -> dict:
         "eventsPerSecond": round(scheduled_events / seconds),
     }
 
-    # Steady state: a scheduled run rebuilds at most the current hour; time a full day instead.
+    # The full recompute of the last day (manage.py aggregate_telemetry --days 1).
     started = time.perf_counter()
     day = telemetry_rollup(since=timezone.now() - timedelta(days=1))
     seconds = time.perf_counter() - started

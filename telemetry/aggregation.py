@@ -15,10 +15,13 @@ few expressions that differ between PostgreSQL and SQLite chosen per vendor.
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from telemetry.models import (
@@ -96,18 +99,32 @@ def sketch_add(registers: bytearray, hashed: int) -> None:
         registers[index] = rank
 
 
+_LANE_HIGH_BITS = int.from_bytes(b"\x80" * SKETCH_REGISTERS, "big")
+_ALL_BITS = (1 << (8 * SKETCH_REGISTERS)) - 1
+
+
 def sketch_merge(sketches) -> bytearray:
-    """Return the union of sketches (the register-wise maximum)."""
-    merged = bytearray(SKETCH_REGISTERS)
+    """Return the union of sketches (the register-wise maximum).
+
+    The registers are compared all at once as one big integer of byte lanes: a rank is below
+    128, so `(a | 0x80) - b` never borrows across lanes and its high bit says a >= b.
+    """
+    merged = 0
     for sketch in sketches:
-        merged = bytearray(map(max, merged, bytes(sketch)))
-    return merged
+        other = int.from_bytes(sketch, "big")
+        a_wins = (((merged | _LANE_HIGH_BITS) - other) & _LANE_HIGH_BITS) >> 7
+        mask = a_wins * 0xFF
+        merged = (merged & mask) | (other & (_ALL_BITS ^ mask))
+    return bytearray(merged.to_bytes(SKETCH_REGISTERS, "big"))
 
 
 def sketch_estimate(registers: bytearray) -> int:
     """Return the estimated number of distinct IDs added (standard error 1.04/sqrt(m))."""
+    registers = bytes(registers)
     estimate = (
-        _SKETCH_ALPHA * SKETCH_REGISTERS**2 / sum(_INVERSE_POWERS[rank] for rank in registers)
+        _SKETCH_ALPHA
+        * SKETCH_REGISTERS**2
+        / sum(registers.count(rank) * _INVERSE_POWERS[rank] for rank in set(registers))
     )
     empty = registers.count(0)
     if estimate <= 2.5 * SKETCH_REGISTERS and empty:
@@ -189,67 +206,89 @@ def floor_hour(value: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class RollupResult:
-    """What a roll-up run covered: events of [start, until) and the hourly rows written."""
+    """What a roll-up run covered: the events it added, up to `until`, and the rows written.
 
-    start: datetime
+    `start` is the first rebuilt hour, None for an incremental run.
+    """
+
+    start: datetime | None
     until: datetime
     events: int
     aggregate_rows: int
     duration_rows: int
 
 
-def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> RollupResult:
-    """Rebuild the roll-ups of every hour from the hour of `since` up to now, and the daily
-    sums of the days they fall in; return a summary.
+@dataclass(frozen=True)
+class EventSlice:
+    """A set of events as a WHERE clause over the events table, its parameters and its Q."""
 
-    `since=None` continues from where the last run stopped. The rebuild also starts no later
-    than the last run's stopping point, so a pause of the scheduler leaves no gap, and no
-    earlier than the oldest hour whose raw events are all still kept, so it never replaces a
-    roll-up by the partial remains of a purged hour. Rows of rebuilt hours are deleted and
-    recomputed in one transaction, so running it twice gives the same rows. Events of the last
-    TELEMETRY["ROLLUP_SETTLE_SECONDS"] are left to the raw reads, so that a batch still being
-    committed is not missed.
+    where: str
+    params: list
+    q: Q
+
+
+def _slice(*, last_id: int, until: datetime, since=None, before=None, previous=None) -> EventSlice:
+    """Return the events with id <= last_id stamped in [since, before) and before `until`,
+    of those only the ones not rolled up by `previous` (its (until, last_id)) when given."""
+    where = ["id <= %s", "created_at < %s"]
+    params = [last_id, db_datetime(until)]
+    q = Q(id__lte=last_id, created_at__lt=until)
+    if since is not None:
+        where.append("created_at >= %s")
+        params.append(db_datetime(since))
+        q &= Q(created_at__gte=since)
+    if before is not None:
+        where.append("created_at < %s")
+        params.append(db_datetime(before))
+        q &= Q(created_at__lt=before)
+    if previous is not None:
+        previous_until, previous_id = previous
+        where.append("(created_at >= %s OR id > %s)")
+        params += [db_datetime(previous_until), previous_id]
+        q &= Q(created_at__gte=previous_until) | Q(id__gt=previous_id)
+    return EventSlice(where=" AND ".join(where), params=params, q=q)
+
+
+def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> RollupResult:
+    """Add the events that arrived since the last run to the roll-ups; with `since`, also
+    rebuild every hour from the hour of `since` on; return a summary.
+
+    After a run the roll-ups hold exactly the events stamped before `until` (now minus
+    TELEMETRY["ROLLUP_SETTLE_SECONDS"]) whose id is at most the highest id visible when the
+    run started. The next run adds the events outside that set, stamped before its own
+    `until`: both the newer ones and the late ones (stamped earlier, committed after the run,
+    hence with a higher id), so each event is counted once, provided a batch commits within
+    the settle delay of being stamped. An incremental run only reads the new events and adds
+    them to existing rows (set-based upserts), so its cost follows the ingest rate, not the
+    hour. The rebuild deletes and recomputes its hours in one transaction, so running it twice
+    gives the same rows; it never starts before the oldest hour whose raw events are all
+    still kept, so it never replaces a roll-up by the partial remains of a purged hour.
     """
     now = now or timezone.now()
     until = now - timedelta(seconds=settings.TELEMETRY["ROLLUP_SETTLE_SECONDS"])
-    oldest_complete = floor_hour(
-        now - timedelta(days=settings.TELEMETRY_RETENTION_DAYS)
-    ) + timedelta(hours=1)
     with transaction.atomic():
         state = _locked_state()
-        candidates = [since] if since else []
-        if state.rolled_up_until:
-            candidates.append(state.rolled_up_until)
-        else:
-            first_event = _first_event_before(until)
-            if first_event:
-                candidates.append(first_event)
-        start = floor_hour(min(candidates, default=until))
-        start = min(max(start, oldest_complete), floor_hour(until))
-        first_day = start.replace(hour=0)
-        TelemetryAggregate.objects.filter(hour__gte=start).delete()
-        TelemetryDurationAggregate.objects.filter(hour__gte=start).delete()
-        TelemetryDailyAggregate.objects.filter(day__gte=first_day.date()).delete()
-        TelemetryDailyDurationAggregate.objects.filter(day__gte=first_day.date()).delete()
-        sql = dialect()
-        bounds = [db_datetime(start), db_datetime(until)]
-        with connection.cursor() as cursor:
-            cursor.execute(_aggregate_sql(sql), bounds)
-            aggregate_rows = cursor.rowcount
-            cursor.execute(_duration_sql(sql), bounds)
-            duration_rows = cursor.rowcount
-            cursor.execute(_daily_aggregate_sql(sql), [db_datetime(first_day)])
-            cursor.execute(_daily_duration_sql(sql), [db_datetime(first_day)] * 2)
-            for kind, column in ((UniqueKind.SESSION, "session_id"), (UniqueKind.USER, "user_id")):
-                cursor.execute(_unique_sql(sql, column=column), [kind.value, *bounds])
-                cursor.execute(
-                    _any_type_unique_sql(sql),
-                    [kind.value, connection.ops.adapt_datefield_value(first_day.date())],
-                )
-        _rebuild_sketches(first_day=first_day.date())
-        events = TelemetryEvent.objects.filter(created_at__gte=start, created_at__lt=until).count()
+        last_id = max(
+            state.last_event_id,
+            TelemetryEvent.objects.aggregate(last=Max("id"))["last"] or 0,
+        )
+        previous = (state.rolled_up_until, state.last_event_id) if state.rolled_up_until else None
+        start = None
+        if since is not None:
+            oldest_complete = floor_hour(
+                now - timedelta(days=settings.TELEMETRY_RETENTION_DAYS)
+            ) + timedelta(hours=1)
+            start = min(max(floor_hour(since), oldest_complete), floor_hour(until))
+        new = _slice(last_id=last_id, until=until, before=start, previous=previous)
+        events, aggregate_rows, duration_rows = _rollup_add(new)
+        if start is not None:
+            rebuilt = _rollup_rebuild(_slice(last_id=last_id, until=until, since=start), start)
+            events += rebuilt[0]
+            aggregate_rows += rebuilt[1]
+            duration_rows += rebuilt[2]
         state.rolled_up_until = until
-        state.save(update_fields=["rolled_up_until"])
+        state.last_event_id = last_id
+        state.save(update_fields=["rolled_up_until", "last_event_id"])
     return RollupResult(
         start=start,
         until=until,
@@ -257,6 +296,214 @@ def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> 
         aggregate_rows=aggregate_rows,
         duration_rows=duration_rows,
     )
+
+
+def _rollup_add(events: EventSlice) -> tuple[int, int, int]:
+    """Add a slice of events to every roll-up table; return (events, hourly rows, histograms)."""
+    count = TelemetryEvent.objects.filter(events.q).count()
+    if not count:
+        return 0, 0, 0
+    sql = dialect()
+    with connection.cursor() as cursor:
+        cursor.execute(_add_counts_sql(sql, TelemetryAggregate, "hour", events), events.params)
+        aggregate_rows = cursor.rowcount
+        cursor.execute(_add_counts_sql(sql, TelemetryDailyAggregate, "day", events), events.params)
+        for kind, column in ((UniqueKind.SESSION, "session_id"), (UniqueKind.USER, "user_id")):
+            for type_column in ("type", f"'{ANY_TYPE}'"):
+                cursor.execute(
+                    _add_unique_sql(sql, column=column, type_column=type_column, events=events),
+                    [kind.value, *events.params],
+                )
+    duration_rows = _add_histograms(events)
+    _add_to_sketches(events)
+    return count, aggregate_rows, duration_rows
+
+
+def _add_counts_sql(sql: Dialect, model, period: str, events: EventSlice) -> str:
+    """Return the upsert that adds the slice's counts per (period, type, page, device)."""
+    table = model._meta.db_table
+    bucket = (sql.hour if period == "hour" else sql.day).format("created_at")
+    return f"""
+        INSERT INTO {table} ({period}, type, page, device_type, count, duration_count, duration_sum)
+        SELECT {bucket}, type, page, device_type, COUNT(*), COUNT(duration),
+               COALESCE(SUM(duration), 0)
+        FROM {_EVENTS}
+        WHERE {events.where}
+        GROUP BY {bucket}, type, page, device_type
+        ON CONFLICT ({period}, type, page, device_type) DO UPDATE SET
+            count = {table}.count + excluded.count,
+            duration_count = {table}.duration_count + excluded.duration_count,
+            duration_sum = {table}.duration_sum + excluded.duration_sum
+    """
+
+
+def _add_unique_sql(sql: Dialect, *, column: str, type_column: str, events: EventSlice) -> str:
+    """Return the insert of the slice's IDs into the daily sets (per type, or `*`)."""
+    return f"""
+        {sql.insert_ignore} {TelemetryDailyUnique._meta.db_table} (kind, type, day, value_hash)
+        SELECT DISTINCT %s, {type_column}, {sql.day.format("created_at")},
+               {sql.hash.format(column)}
+        FROM {_EVENTS}
+        WHERE {events.where} AND {column} <> ''
+        {sql.on_conflict_ignore}
+    """
+
+
+def _add_histograms(events: EventSlice) -> int:
+    """Merge the slice's durations into the hourly and daily histograms; return how many
+    hourly histograms it touched."""
+    buckets = (
+        TelemetryEvent.objects.filter(events.q, duration__isnull=False)
+        .annotate(
+            hour=TruncHour("created_at", tzinfo=UTC),
+            bucket=RawSQL(dialect().bucket("duration"), []),
+        )
+        .values("hour", "type", "bucket")
+        .annotate(n=Count("id"), total=Sum("duration"), maximum=Max("duration"))
+        .values_list("hour", "type", "bucket", "n", "total", "maximum")
+        .order_by()
+    )
+    hourly: dict[tuple, list] = {}
+    daily: dict[tuple, list] = {}
+    for hour, type_, bucket, n, total, maximum in buckets:
+        hour = hour.astimezone(UTC)
+        for totals, key in ((hourly, (hour, type_)), (daily, (hour.date(), type_))):
+            entry = totals.setdefault(key, [0, 0, 0, {}])
+            entry[0] += n
+            entry[1] += total
+            entry[2] = max(entry[2], maximum)
+            entry[3][int(bucket)] = entry[3].get(int(bucket), 0) + n
+    _merge_histogram_rows(TelemetryDurationAggregate, "hour", hourly)
+    _merge_histogram_rows(TelemetryDailyDurationAggregate, "day", daily)
+    return len(hourly)
+
+
+def _merge_histogram_rows(model, period: str, additions: dict[tuple, list]) -> None:
+    """Add (count, total, maximum, histogram) to the rows keyed by (period, type)."""
+    if not additions:
+        return
+    existing = {
+        (getattr(row, period), row.type): row
+        for row in model.objects.filter(
+            **{f"{period}__in": {key[0] for key in additions}},
+            type__in={key[1] for key in additions},
+        )
+    }
+    changed, created = [], []
+    for (when, type_), (count, total, maximum, histogram) in additions.items():
+        row = existing.get((when, type_))
+        if row is None:
+            created.append(
+                model(
+                    **{period: when},
+                    type=type_,
+                    count=count,
+                    total=total,
+                    maximum=maximum,
+                    histogram={str(k): v for k, v in histogram.items()},
+                )
+            )
+            continue
+        row.count += count
+        row.total += total
+        row.maximum = max(row.maximum, maximum)
+        row.histogram = {str(k): v for k, v in histogram_merge([row.histogram, histogram]).items()}
+        changed.append(row)
+    model.objects.bulk_create(created, batch_size=500)
+    model.objects.bulk_update(changed, ["count", "total", "maximum", "histogram"], batch_size=500)
+
+
+def _add_to_sketches(events: EventSlice) -> None:
+    """Add the slice's IDs to the daily sketches (per type and `*`) and recount the days."""
+    sql = dialect()
+    sketches: dict[tuple, bytearray] = {}
+    with connection.cursor() as cursor:
+        for kind, column in ((UniqueKind.SESSION, "session_id"), (UniqueKind.USER, "user_id")):
+            cursor.execute(
+                f"""
+                SELECT DISTINCT type, {sql.day.format("created_at")}, {sql.hash.format(column)}
+                FROM {_EVENTS} WHERE {events.where} AND {column} <> ''
+                """,
+                events.params,
+            )
+            for type_, day, hashed in cursor.fetchall():
+                day = _as_date(day)
+                for key in ((kind.value, type_, day), (kind.value, ANY_TYPE, day)):
+                    registers = sketches.get(key)
+                    if registers is None:
+                        registers = sketches[key] = bytearray(SKETCH_REGISTERS)
+                    sketch_add(registers, hashed)
+    if not sketches:
+        return
+    days = {key[2] for key in sketches}
+    counts = dict(
+        (((kind, type_, day), n))
+        for kind, type_, day, n in TelemetryDailyUnique.objects.filter(day__in=days)
+        .values("kind", "type", "day")
+        .annotate(n=Count("value_hash"))
+        .values_list("kind", "type", "day", "n")
+        .order_by()
+    )
+    existing = {
+        (row.kind, row.type, row.day): row
+        for row in TelemetryDailySketch.objects.filter(day__in=days)
+    }
+    changed, created = [], []
+    for key, registers in sketches.items():
+        row = existing.get(key)
+        if row is None:
+            kind, type_, day = key
+            created.append(
+                TelemetryDailySketch(
+                    kind=kind,
+                    type=type_,
+                    day=day,
+                    distinct_count=counts.get(key, 0),
+                    registers=bytes(registers),
+                )
+            )
+            continue
+        row.registers = bytes(sketch_merge([bytes(row.registers), registers]))
+        row.distinct_count = counts.get(key, 0)
+        changed.append(row)
+    TelemetryDailySketch.objects.bulk_create(created, batch_size=200)
+    TelemetryDailySketch.objects.bulk_update(
+        changed, ["registers", "distinct_count"], batch_size=200
+    )
+
+
+def _as_date(value) -> date:
+    """Return a day the database returned (a date on PostgreSQL, text on SQLite) as a date."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _rollup_rebuild(events: EventSlice, start: datetime) -> tuple[int, int, int]:
+    """Replace the roll-ups of the hours from `start` on (and of the days they fall in) by
+    those of a slice; return (events, hourly rows, histograms)."""
+    first_day = start.replace(hour=0)
+    TelemetryAggregate.objects.filter(hour__gte=start).delete()
+    TelemetryDurationAggregate.objects.filter(hour__gte=start).delete()
+    TelemetryDailyAggregate.objects.filter(day__gte=first_day.date()).delete()
+    TelemetryDailyDurationAggregate.objects.filter(day__gte=first_day.date()).delete()
+    sql = dialect()
+    with connection.cursor() as cursor:
+        cursor.execute(_aggregate_sql(sql, events), events.params)
+        aggregate_rows = cursor.rowcount
+        cursor.execute(_duration_sql(sql, events), events.params)
+        duration_rows = cursor.rowcount
+        cursor.execute(_daily_aggregate_sql(sql), [db_datetime(first_day)])
+        cursor.execute(_daily_duration_sql(sql), [db_datetime(first_day)] * 2)
+        for kind, column in ((UniqueKind.SESSION, "session_id"), (UniqueKind.USER, "user_id")):
+            cursor.execute(
+                _add_unique_sql(sql, column=column, type_column="type", events=events),
+                [kind.value, *events.params],
+            )
+            cursor.execute(
+                _any_type_unique_sql(sql),
+                [kind.value, connection.ops.adapt_datefield_value(first_day.date())],
+            )
+    _rebuild_sketches(first_day=first_day.date())
+    return TelemetryEvent.objects.filter(events.q).count(), aggregate_rows, duration_rows
 
 
 def _rebuild_sketches(*, first_day) -> None:
@@ -291,25 +538,27 @@ def rollup_watermark() -> datetime | None:
     return state.rolled_up_until if state else None
 
 
+def rollup_raw_slice(*, since: datetime) -> EventSlice:
+    """Return the events from `since` on that the roll-ups do not hold (all of them before
+    the first run): what metrics read raw."""
+    where, params, q = "created_at >= %s", [db_datetime(since)], Q(created_at__gte=since)
+    state = TelemetryRollupState.objects.filter(pk=1).first()
+    if state and state.rolled_up_until:
+        where += " AND (created_at >= %s OR id > %s)"
+        params += [db_datetime(state.rolled_up_until), state.last_event_id]
+        q &= Q(created_at__gte=state.rolled_up_until) | Q(id__gt=state.last_event_id)
+    return EventSlice(where=where, params=params, q=q)
+
+
 def _locked_state() -> TelemetryRollupState:
     TelemetryRollupState.objects.get_or_create(pk=1)
     return TelemetryRollupState.objects.select_for_update().get(pk=1)
 
 
-def _first_event_before(until: datetime) -> datetime | None:
-    return (
-        TelemetryEvent.objects.filter(created_at__lt=until)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-
-
 _EVENTS = TelemetryEvent._meta.db_table
-_WINDOW = "created_at >= %s AND created_at < %s"
 
 
-def _aggregate_sql(sql: Dialect) -> str:
+def _aggregate_sql(sql: Dialect, events: EventSlice) -> str:
     hour = sql.hour.format("created_at")
     return f"""
         INSERT INTO {TelemetryAggregate._meta.db_table}
@@ -317,12 +566,12 @@ def _aggregate_sql(sql: Dialect) -> str:
         SELECT {hour}, type, page, device_type, COUNT(*), COUNT(duration),
                COALESCE(SUM(duration), 0)
         FROM {_EVENTS}
-        WHERE {_WINDOW}
+        WHERE {events.where}
         GROUP BY {hour}, type, page, device_type
     """
 
 
-def _duration_sql(sql: Dialect) -> str:
+def _duration_sql(sql: Dialect, events: EventSlice) -> str:
     hour = sql.hour.format("created_at")
     bucket = sql.bucket("duration")
     return f"""
@@ -334,7 +583,7 @@ def _duration_sql(sql: Dialect) -> str:
             SELECT {hour} AS hour, type, {bucket} AS bucket, COUNT(*) AS n,
                    SUM(duration) AS total, MAX(duration) AS maximum
             FROM {_EVENTS}
-            WHERE {_WINDOW} AND duration IS NOT NULL
+            WHERE {events.where} AND duration IS NOT NULL
             GROUP BY {hour}, type, {bucket}
         ) AS buckets
         GROUP BY hour, type
@@ -380,16 +629,6 @@ def _daily_duration_sql(sql: Dialect) -> str:
             ) AS buckets
             GROUP BY day, type
         ) AS histograms ON histograms.day = totals.day AND histograms.type = totals.type
-    """
-
-
-def _unique_sql(sql: Dialect, *, column: str) -> str:
-    return f"""
-        {sql.insert_ignore} {TelemetryDailyUnique._meta.db_table} (kind, type, day, value_hash)
-        SELECT DISTINCT %s, type, {sql.day.format("created_at")}, {sql.hash.format(column)}
-        FROM {_EVENTS}
-        WHERE {_WINDOW} AND {column} <> ''
-        {sql.on_conflict_ignore}
     """
 
 

@@ -206,13 +206,17 @@ class TelemetryDailySketch(models.Model):
 
 
 class TelemetryRollupState(models.Model):
-    """The single row that says up to when the roll-ups are complete.
+    """The single row that says which events the roll-ups hold.
 
-    Metrics read roll-ups before `rolled_up_until` and raw events from then on. Locking this
-    row also keeps two roll-up runs from overlapping.
+    The roll-ups hold exactly the events stamped before `rolled_up_until` whose id is at most
+    `last_event_id`; metrics read every other event raw. Locking this row also keeps two
+    roll-up runs from overlapping.
     """
 
     rolled_up_until = models.DateTimeField(null=True, blank=True)
+    last_event_id = models.BigIntegerField(
+        default=0, help_text="The highest event id visible when the last run started."
+    )
 
     def __str__(self):
         return f"rolled up until {self.rolled_up_until}"

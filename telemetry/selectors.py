@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from telemetry.aggregation import (
     ANY_TYPE,
-    db_datetime,
+    EventSlice,
     dialect,
     histogram_merge,
     histogram_quantiles,
+    rollup_raw_slice,
     rollup_watermark,
     sketch_add,
     sketch_estimate,
@@ -41,8 +42,8 @@ UNKNOWN_DEVICE = "unknown"
 def telemetry_metrics(*, days: int, event_type: str | None, now: datetime | None = None) -> dict:
     """Return the metrics of the last `days` UTC days (today included), of one type or all.
 
-    Events before the roll-up watermark are read from the daily sums of the hourly roll-ups,
-    later ones from raw events, so the answer is the same before and after raw events pass
+    Events the roll-ups hold are read from their daily sums, the others (newer or late) from
+    raw events (see telemetry_rollup), so the answer is the same before and after raw events pass
     retention, and a month costs a few thousand rows.
     `topPages` counts page views, or the events of `event_type` when one is given; `apiCalls`
     always describes `api_call` events. Durations are in milliseconds.
@@ -52,7 +53,7 @@ def telemetry_metrics(*, days: int, event_type: str | None, now: datetime | None
     first_day = today - timedelta(days=days - 1)
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
     watermark = rollup_watermark()
-    raw_from = max(start, watermark) if watermark else start
+    raw_from = rollup_raw_slice(since=start)
 
     groups = _count_groups(start=start, raw_from=raw_from, event_type=event_type)
     by_day = dict.fromkeys((first_day + timedelta(days=n) for n in range(days)), 0)
@@ -111,10 +112,10 @@ def telemetry_metrics(*, days: int, event_type: str | None, now: datetime | None
     }
 
 
-def _count_groups(*, start: datetime, raw_from: datetime, event_type: str | None):
-    """Yield (day, type, page, device type, count) from roll-ups before `raw_from`, raw after."""
+def _count_groups(*, start: datetime, raw_from: EventSlice, event_type: str | None):
+    """Yield (day, type, page, device type, count) from the roll-ups and the raw events."""
     rolled_up = TelemetryDailyAggregate.objects.filter(day__gte=start.date())
-    raw = TelemetryEvent.objects.filter(created_at__gte=raw_from)
+    raw = TelemetryEvent.objects.filter(raw_from.q)
     if event_type:
         rolled_up = rolled_up.filter(type=event_type)
         raw = raw.filter(type=event_type)
@@ -129,7 +130,7 @@ def _count_groups(*, start: datetime, raw_from: datetime, event_type: str | None
 
 
 def _duration_histograms(
-    *, start: datetime, raw_from: datetime, event_type: str | None
+    *, start: datetime, raw_from: EventSlice, event_type: str | None
 ) -> dict[str, tuple[dict[int, int], int]]:
     """Return, per event type, the merged duration histogram and the sum of durations."""
     rolled_up = TelemetryDailyDurationAggregate.objects.filter(day__gte=start.date())
@@ -150,16 +151,16 @@ def _duration_histograms(
     }
 
 
-def _raw_histograms(*, raw_from: datetime, event_type: str | None):
-    """Yield (type, histogram, sum of durations) of the raw events from `raw_from` on."""
+def _raw_histograms(*, raw_from: EventSlice, event_type: str | None):
+    """Yield (type, histogram, sum of durations) of the raw events."""
     sql = dialect()
     bucket = sql.bucket("duration")
     type_filter = "AND type = %s" if event_type else ""
-    params = [db_datetime(raw_from), *([event_type] if event_type else [])]
+    params = [*raw_from.params, *([event_type] if event_type else [])]
     query = f"""
         SELECT type, {bucket}, COUNT(*), SUM(duration)
         FROM {TelemetryEvent._meta.db_table}
-        WHERE created_at >= %s AND duration IS NOT NULL {type_filter}
+        WHERE {raw_from.where} AND duration IS NOT NULL {type_filter}
         GROUP BY type, {bucket}
     """
     histograms: dict[str, dict[int, int]] = {}
@@ -174,40 +175,39 @@ def _raw_histograms(*, raw_from: datetime, event_type: str | None):
 
 
 def _unique_count(
-    *, kind: UniqueKind, start: datetime, raw_from: datetime, event_type: str | None
+    *, kind: UniqueKind, start: datetime, raw_from: EventSlice, event_type: str | None
 ) -> int:
     """Count the distinct sessions or users of the window: exactly from the daily sets and
     the raw events, or, past TELEMETRY["EXACT_UNIQUE_LIMIT"] daily IDs, by merging the days'
     HyperLogLog sketches (0.81 % standard error)."""
-    sketches = list(
-        TelemetryDailySketch.objects.filter(
-            kind=kind, type=event_type or ANY_TYPE, day__gte=start.date()
-        ).values_list("registers", "distinct_count")
+    sketches = TelemetryDailySketch.objects.filter(
+        kind=kind, type=event_type or ANY_TYPE, day__gte=start.date()
     )
-    if sum(count for _, count in sketches) <= settings.TELEMETRY["EXACT_UNIQUE_LIMIT"]:
+    daily_ids = sketches.aggregate(total=Sum("distinct_count"))["total"] or 0
+    if daily_ids <= settings.TELEMETRY["EXACT_UNIQUE_LIMIT"]:
         return _exact_unique_count(kind=kind, start=start, raw_from=raw_from, event_type=event_type)
-    merged = sketch_merge(registers for registers, _ in sketches)
+    merged = sketch_merge(bytes(r) for r in sketches.values_list("registers", flat=True))
     for hashed in _raw_id_hashes(kind=kind, raw_from=raw_from, event_type=event_type):
         sketch_add(merged, hashed)
     return sketch_estimate(merged)
 
 
-def _raw_id_hashes(*, kind: UniqueKind, raw_from: datetime, event_type: str | None):
-    """Yield the hashes of the distinct IDs in raw events from `raw_from` on."""
+def _raw_id_hashes(*, kind: UniqueKind, raw_from: EventSlice, event_type: str | None):
+    """Yield the hashes of the distinct IDs in the raw events."""
     column = "session_id" if kind == UniqueKind.SESSION else "user_id"
     type_filter = "AND type = %s" if event_type else ""
     query = f"""
         SELECT DISTINCT {dialect().hash.format(column)} FROM {TelemetryEvent._meta.db_table}
-        WHERE created_at >= %s AND {column} <> '' {type_filter}
+        WHERE {raw_from.where} AND {column} <> '' {type_filter}
     """
     with connection.cursor() as cursor:
-        cursor.execute(query, [db_datetime(raw_from), *([event_type] if event_type else [])])
+        cursor.execute(query, [*raw_from.params, *([event_type] if event_type else [])])
         for (hashed,) in cursor.fetchall():
             yield hashed
 
 
 def _exact_unique_count(
-    *, kind: UniqueKind, start: datetime, raw_from: datetime, event_type: str | None
+    *, kind: UniqueKind, start: datetime, raw_from: EventSlice, event_type: str | None
 ) -> int:
     """Count the distinct IDs of the window exactly: daily sets, then raw events."""
     sql = dialect()
@@ -219,14 +219,14 @@ def _exact_unique_count(
             WHERE kind = %s AND type = %s AND day >= %s
             UNION ALL
             SELECT {sql.hash.format(column)} FROM {TelemetryEvent._meta.db_table}
-            WHERE created_at >= %s AND {column} <> '' {type_filter}
+            WHERE {raw_from.where} AND {column} <> '' {type_filter}
         ) AS ids
     """
     params = [
         kind.value,
         event_type or ANY_TYPE,
         connection.ops.adapt_datefield_value(start.date()),
-        db_datetime(raw_from),
+        *raw_from.params,
         *([event_type] if event_type else []),
     ]
     with connection.cursor() as cursor:
@@ -248,14 +248,13 @@ def telemetry_series(*, days: int, now: datetime | None = None) -> dict:
     """Return the window of telemetry_metrics(days=…) as a time series for charts: event
     counts by type and `api_call` p50/p95/p99 per hour (one day) or per UTC day (longer).
 
-    Like telemetry_metrics, hours before the roll-up watermark come from the roll-ups and
-    later ones from raw events. `labels` are the ISO starts of the buckets, oldest first.
+    Like telemetry_metrics, events the roll-ups hold come from the roll-ups and the others
+    from raw events. `labels` are the ISO starts of the buckets, oldest first.
     """
     now = now or timezone.now()
     first_day = now.date() - timedelta(days=days - 1)
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
-    watermark = rollup_watermark()
-    raw_from = max(start, watermark) if watermark else start
+    raw_from = rollup_raw_slice(since=start)
     hourly = days == 1
     if hourly:
         buckets = [start + timedelta(hours=n) for n in range(now.hour + 1)]
@@ -269,14 +268,14 @@ def telemetry_series(*, days: int, now: datetime | None = None) -> dict:
 
     by_type: dict[str, list[int]] = {}
     rolled_up = (
-        TelemetryAggregate.objects.filter(hour__gte=start, hour__lt=raw_from)
+        TelemetryAggregate.objects.filter(hour__gte=start)
         .values("hour", "type")
         .annotate(total=Sum("count"))
         .values_list("hour", "type", "total")
         .order_by()
     )
     raw = (
-        TelemetryEvent.objects.filter(created_at__gte=raw_from)
+        TelemetryEvent.objects.filter(raw_from.q)
         .annotate(hour=TruncHour("created_at"))
         .values("hour", "type")
         .annotate(total=Count("id"))
@@ -291,16 +290,14 @@ def telemetry_series(*, days: int, now: datetime | None = None) -> dict:
 
     histograms: list[list[dict]] = [[] for _ in buckets]
     api_rolled_up = TelemetryDurationAggregate.objects.filter(
-        type=EventType.API_CALL, hour__gte=start, hour__lt=raw_from
+        type=EventType.API_CALL, hour__gte=start
     ).values_list("hour", "histogram")
     for hour, histogram in api_rolled_up:
         index = bucket_of(hour)
         if index is not None:
             histograms[index].append(histogram)
     api_raw = (
-        TelemetryEvent.objects.filter(
-            type=EventType.API_CALL, created_at__gte=raw_from, duration__isnull=False
-        )
+        TelemetryEvent.objects.filter(raw_from.q, type=EventType.API_CALL, duration__isnull=False)
         .annotate(hour=TruncHour("created_at"), bucket=RawSQL(dialect().bucket("duration"), []))
         .values("hour", "bucket")
         .annotate(total=Count("id"))

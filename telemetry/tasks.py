@@ -7,5 +7,5 @@ from telemetry.aggregation import telemetry_rollup
 
 @shared_task(name="telemetry.rollup")
 def telemetry_rollup_task() -> int:
-    """Roll up the events that arrived since the last run (its whole hour); return how many."""
+    """Add the events that arrived since the last run to the roll-ups; return how many."""
     return telemetry_rollup(since=None).events
