@@ -48,23 +48,11 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="screenshot")
     def thumbnail(self, obj):
-        if not obj.screenshot:
-            return "—"
-        return format_html(
-            '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="screenshot" '
-            'style="max-height:48px;max-width:96px;border:1px solid #ccc"></a>',
-            obj.screenshot.url,
-        )
+        return _screenshot_link(obj, style="max-height:48px;max-width:96px")
 
     @admin.display(description="screenshot")
     def screenshot_large(self, obj):
-        if not obj.screenshot:
-            return "—"
-        return format_html(
-            '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="screenshot" '
-            'style="max-width:640px;border:1px solid #ccc"></a>',
-            obj.screenshot.url,
-        )
+        return _screenshot_link(obj, style="max-width:640px")
 
     @admin.display(description="error")
     def error_link(self, obj):
@@ -93,3 +81,15 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected as dismissed", permissions=["change"])
     def mark_dismissed(self, request, queryset):
         self._set_status(request, queryset, FeedbackStatus.DISMISSED)
+
+
+def _screenshot_link(feedback, *, style: str):
+    """Return the screenshot as an image linking to the full file, or a dash without one."""
+    if not feedback.screenshot:
+        return "—"
+    return format_html(
+        '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="screenshot" '
+        'style="{1};border:1px solid #ccc"></a>',
+        feedback.screenshot.url,
+        style,
+    )
