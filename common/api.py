@@ -90,18 +90,24 @@ def _first_message(details) -> str:
     return "invalid input."
 
 
-def read_json_body(request, *, max_bytes: int):
-    """Return the request body parsed as JSON, whatever its content type (sendBeacon sends
-    text/plain), refusing bodies over `max_bytes` with 413 and non-JSON with 400."""
+def refuse_declared_oversize(request, *, max_bytes: int, what: str = "request body") -> None:
+    """Refuse with 413 a request whose Content-Length is over `max_bytes`, before reading it,
+    and with 400 one whose Content-Length is not a number."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if not declared.isdigit():
         raise ApiError("The Content-Length header is not a number.")
     if int(declared) > max_bytes:
         raise ApiError(
-            f"The request body is larger than {max_bytes} bytes.",
+            f"The {what} is larger than {max_bytes} bytes.",
             status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
             details={"maxBytes": max_bytes},
         )
+
+
+def read_json_body(request, *, max_bytes: int):
+    """Return the request body parsed as JSON, whatever its content type (sendBeacon sends
+    text/plain), refusing bodies over `max_bytes` with 413 and non-JSON with 400."""
+    refuse_declared_oversize(request, max_bytes=max_bytes)
     try:
         raw = request.body
     except RequestDataTooBig:

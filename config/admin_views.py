@@ -230,7 +230,7 @@ def metrics_data(request):
     now = timezone.now()
     metrics = telemetry_selectors.telemetry_metrics(days=days, event_type=None, now=now)
     recent = telemetry_selectors.telemetry_events_recent(limit=RECENT_EVENTS)
-    active = telemetry_selectors.telemetry_event_counts_since(
+    active_sessions = telemetry_selectors.telemetry_active_sessions_since(
         since=now - timedelta(minutes=ACTIVE_SESSION_MINUTES)
     )
     return JsonResponse(
@@ -239,7 +239,7 @@ def metrics_data(request):
             "generatedAt": now.isoformat(),
             "metrics": metrics,
             "series": telemetry_selectors.telemetry_series(days=days, now=now),
-            "activeSessions": active["sessions"],
+            "activeSessions": active_sessions,
             "recentEvents": [
                 {
                     "type": event.type,

@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ApiError, read_json_body
+from common.api import ApiError, read_json_body, refuse_declared_oversize
 from common.ratelimit import rate_limit_request
 from errors.models import ClientKey
 from errors.selectors import (
@@ -206,15 +206,7 @@ def _sentry_rate_limit(request) -> None:
 
 
 def _sentry_body(request, *, max_bytes: int, what: str) -> bytes:
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit():
-        raise ApiError("The Content-Length header is not a number.")
-    if int(declared) > max_bytes:
-        raise ApiError(
-            f"The {what} is larger than {max_bytes} bytes.",
-            status_code=http_status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            details={"maxBytes": max_bytes},
-        )
+    refuse_declared_oversize(request, max_bytes=max_bytes, what=what)
     return body_read(
         read=request.read,
         encoding=request.META.get("HTTP_CONTENT_ENCODING", ""),

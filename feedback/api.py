@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ApiError
+from common.api import ApiError, refuse_declared_oversize
 from common.ratelimit import rate_limit_request
 from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
 from feedback.services import feedback_submit
@@ -38,13 +38,7 @@ class FeedbackSubmitApi(APIView):
     def post(self, request):
         config = settings.FEEDBACK
         rate_limit_request(request, scope="feedback", config=config)
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        if declared.isdigit() and int(declared) > config["MAX_BODY_BYTES"]:
-            raise ApiError(
-                f"The request body is larger than {config['MAX_BODY_BYTES']} bytes.",
-                status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-                details={"maxBytes": config["MAX_BODY_BYTES"]},
-            )
+        refuse_declared_oversize(request, max_bytes=config["MAX_BODY_BYTES"])
         if not hasattr(request.data, "get"):
             raise ApiError("The body must be a JSON object or a form.")
         serializer = FeedbackSubmitSerializer(data=request.data)

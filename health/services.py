@@ -15,7 +15,7 @@ from errors.selectors import error_occurrence_count_since, error_open_critical_c
 from health import probes
 from health.models import HealthSnapshot, HealthStatus
 from health.selectors import health_snapshot_latest
-from telemetry.selectors import telemetry_event_counts_since
+from telemetry.selectors import telemetry_active_sessions_since, telemetry_event_counts_since
 
 SESSION_WINDOW_MINUTES = 5
 ERROR_RATE_WINDOW_HOURS = 1
@@ -135,9 +135,9 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             database = timed("database", probes.database_probe)
             sessions = timed(
                 "sessions",
-                lambda: telemetry_event_counts_since(
+                lambda: telemetry_active_sessions_since(
                     since=now - timedelta(minutes=SESSION_WINDOW_MINUTES)
-                )["sessions"],
+                ),
             )
             errors, total = timed("errorRate", lambda: _error_counts(now=now))
             critical = timed("criticalErrors", error_open_critical_count)

@@ -235,12 +235,18 @@ def _exact_unique_count(
 
 
 def telemetry_event_counts_since(*, since: datetime) -> dict:
-    """Return the events received since `since`: `total`, `errors` (type `error`) and
-    `sessions` (distinct non-empty session IDs), in one query."""
+    """Return the events received since `since`: `total` and `errors` (type `error`)."""
     return TelemetryEvent.objects.filter(created_at__gte=since).aggregate(
-        total=Count("id"),
-        errors=Count("id", filter=Q(type=EventType.ERROR)),
-        sessions=Count("session_id", distinct=True, filter=~Q(session_id="")),
+        total=Count("id"), errors=Count("id", filter=Q(type=EventType.ERROR))
+    )
+
+
+def telemetry_active_sessions_since(*, since: datetime) -> int:
+    """Return how many distinct non-empty session IDs sent events since `since`."""
+    return (
+        TelemetryEvent.objects.filter(created_at__gte=since)
+        .exclude(session_id="")
+        .aggregate(sessions=Count("session_id", distinct=True))["sessions"]
     )
 
 
