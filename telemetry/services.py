@@ -1,12 +1,12 @@
 """Writes of the telemetry app: recording batches of events."""
 
+import json
 from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from common.privacy import scrub_data, scrub_text, scrub_url, scrub_user_id
 from common.retention import delete_in_batches
@@ -81,6 +81,9 @@ _COLUMNS = (
     "created_at",
 )
 _METADATA = _COLUMNS.index("metadata")
+# COPY takes jsonb as its JSON text: encoding it here once is a third of the cost of psycopg's
+# Jsonb wrapper, which looks up a dumper and builds an encoder for every row.
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _copy_rows(rows: list[tuple]) -> None:
@@ -91,7 +94,7 @@ def _copy_rows(rows: list[tuple]) -> None:
     ):
         for row in rows:
             if row[_METADATA] is not None:
-                row = (*row[:_METADATA], Jsonb(row[_METADATA]), *row[_METADATA + 1 :])
+                row = (*row[:_METADATA], _encode_json(row[_METADATA]), *row[_METADATA + 1 :])
             copy.write_row(row)
 
 
