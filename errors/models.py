@@ -138,7 +138,11 @@ class ErrorStatusChange(models.Model):
 class ErrorOccurrence(models.Model):
     """One report of an error group, with the context the reporter sent."""
 
-    error = models.ForeignKey(ErrorLog, on_delete=models.CASCADE, related_name="occurrences")
+    # No index of its own: erroroccurrence_error_idx (error, -created_at) serves lookups by
+    # group and the cascade on delete, and every report pays for each index it writes.
+    error = models.ForeignKey(
+        ErrorLog, on_delete=models.CASCADE, related_name="occurrences", db_index=False
+    )
     message = models.TextField(help_text="This report's message, scrubbed.")
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.ERROR)
     page = models.CharField(max_length=512, blank=True, default="")

@@ -1,5 +1,6 @@
 """Writes of the errors app: recording reports, triage status, alerts and retention."""
 
+import functools
 import logging
 from datetime import datetime, timedelta
 
@@ -76,8 +77,13 @@ def _upsert_group_sql() -> tuple[str, list[str]]:
 
 
 def _db_values(model, values: dict, columns: list[str]) -> list:
-    fields = {field.column: field for field in model._meta.concrete_fields}
+    fields = _fields_by_column(model)
     return [fields[column].get_db_prep_save(values[column], connection) for column in columns]
+
+
+@functools.cache
+def _fields_by_column(model) -> dict:
+    return {field.column: field for field in model._meta.concrete_fields}
 
 
 def error_report(*, payload: dict, request_user_agent: str = "") -> tuple[ErrorLog, bool]:
@@ -89,6 +95,30 @@ def error_report(*, payload: dict, request_user_agent: str = "") -> tuple[ErrorL
     concurrent reports never lose an increment or create two groups. Alerts and spike checks
     are enqueued after commit.
     """
+    group_values, occurrence_values, hour = report_values(
+        payload=payload, request_user_agent=request_user_agent
+    )
+    if connection.vendor == "postgresql":
+        error, regressed, hour_count = _report_in_one_round_trip(
+            group_values=group_values, occurrence_values=occurrence_values, hour=hour
+        )
+    else:
+        error, regressed, hour_count = _report_step_by_step(
+            group_values=group_values, occurrence_values=occurrence_values, hour=hour
+        )
+    created = error.frequency == 1
+
+    if created and error.severity == Severity.CRITICAL:
+        _enqueue(tasks.error_alert_task, error.pk, "error.new_critical")
+    if regressed:
+        _enqueue(tasks.error_alert_task, error.pk, "error.regression")
+    if error.status != ErrorStatus.IGNORED and _is_spike_checkpoint(hour_count):
+        _enqueue(tasks.error_spike_check_task, error.pk, hour.isoformat())
+    return error, created
+
+
+def report_values(*, payload: dict, request_user_agent: str = "") -> tuple[dict, dict, datetime]:
+    """Return the scrubbed column values of a report's group and occurrence, and its hour."""
     now = timezone.now()
     hour = now.replace(minute=0, second=0, microsecond=0)
     error_type = scrub_text(payload["errorType"].strip(), max_length=200)
@@ -136,38 +166,13 @@ def error_report(*, payload: dict, request_user_agent: str = "") -> tuple[ErrorL
         "severity": severity,
         "created_at": now,
     }
-    if connection.vendor == "postgresql":
-        error, regressed, hour_count = _report_in_one_round_trip(
-            group_values=group_values, occurrence_values=occurrence_values, hour=hour
-        )
-    else:
-        error, regressed, hour_count = _report_step_by_step(
-            group_values=group_values, occurrence_values=occurrence_values, hour=hour
-        )
-    created = error.frequency == 1
-
-    if created and error.severity == Severity.CRITICAL:
-        _enqueue(tasks.error_alert_task, error.pk, "error.new_critical")
-    if regressed:
-        _enqueue(tasks.error_alert_task, error.pk, "error.regression")
-    if error.status != ErrorStatus.IGNORED and _is_spike_checkpoint(hour_count):
-        _enqueue(tasks.error_spike_check_task, error.pk, hour.isoformat())
-    return error, created
+    return group_values, occurrence_values, hour
 
 
-def _report_in_one_round_trip(
-    *, group_values: dict, occurrence_values: dict, hour: datetime
-) -> tuple[ErrorLog, bool, int]:
-    """Upsert the group, add the occurrence, count the hour and the affected user in one
-    round trip to PostgreSQL; return the group, whether it regressed, and the hour's count.
-
-    The data-modifying CTEs all read the group row the upsert returns, so they run after it
-    and in the same snapshot. PostgreSQL cannot change the group row twice in one statement,
-    so a newly affected user is counted by a second statement sent in the same query string:
-    a simple query's statements form one implicit transaction (Django's psycopg backend binds
-    parameters client-side, which allows several statements), and the first hands the group
-    ID to the second through a transaction-local setting.
-    """
+@functools.cache
+def _report_sql() -> tuple[str, list[str], list[str]]:
+    """Return the text of `report_statement` and its group and occurrence columns (built once:
+    it depends only on the models)."""
     quote = connection.ops.quote_name
     group_table = quote(ErrorLog._meta.db_table)
     occurrence_table = quote(ErrorOccurrence._meta.db_table)
@@ -175,7 +180,6 @@ def _report_in_one_round_trip(
     user_table = quote(ErrorAffectedUser._meta.db_table)
     upsert, group_columns = _upsert_group_sql()
     occurrence_columns = [column for column in _OCCURRENCE_COLUMNS if column != "error_id"]
-    user_id = occurrence_values["user_id"]
     sql = (
         f"WITH g AS ({upsert}), "
         f"o AS (INSERT INTO {occurrence_table} (error_id, {', '.join(occurrence_columns)}) "
@@ -192,14 +196,17 @@ def _report_in_one_round_trip(
         f"UPDATE {group_table} SET users_affected = users_affected + 1 "
         f"WHERE id = nullif(current_setting('{_AFFECTED_USER_SETTING}'), '')::bigint"
     )
-    params = [
-        *_db_values(ErrorLog, group_values, group_columns),
-        *_db_values(ErrorOccurrence, occurrence_values, occurrence_columns),
-        hour,
-        user_id,
-        occurrence_values["created_at"],
-        user_id,
-    ]
+    return sql, group_columns, occurrence_columns
+
+
+def _report_in_one_round_trip(
+    *, group_values: dict, occurrence_values: dict, hour: datetime
+) -> tuple[ErrorLog, bool, int]:
+    """Upsert the group, add the occurrence, count the hour and the affected user in one
+    round trip to PostgreSQL; return the group, whether it regressed, and the hour's count."""
+    sql, params = report_statement(
+        group_values=group_values, occurrence_values=occurrence_values, hour=hour
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         *group_row, regressed, hour_count, user_added = cursor.fetchone()
@@ -209,17 +216,54 @@ def _report_in_one_round_trip(
     return error, regressed, hour_count
 
 
+def report_statement(
+    *, group_values: dict, occurrence_values: dict, hour: datetime
+) -> tuple[str, list]:
+    """Return the PostgreSQL statement (and its parameters) that records one report.
+
+    The data-modifying CTEs all read the group row the upsert returns, so they run after it
+    and in the same snapshot. PostgreSQL cannot change the group row twice in one statement,
+    so a newly affected user is counted by a second statement sent in the same query string:
+    a simple query's statements form one implicit transaction (Django's psycopg backend binds
+    parameters client-side, which allows several statements), and the first hands the group
+    ID to the second through a transaction-local setting. `make bench` runs this very
+    statement straight from psycopg as the raw baseline of error ingest.
+    """
+    sql, group_columns, occurrence_columns = _report_sql()
+    user_id = occurrence_values["user_id"]
+    params = [
+        *_db_values(ErrorLog, group_values, group_columns),
+        *_db_values(ErrorOccurrence, occurrence_values, occurrence_columns),
+        hour,
+        user_id,
+        occurrence_values["created_at"],
+        user_id,
+    ]
+    return sql, params
+
+
 def _group_from_row(row: list) -> ErrorLog:
-    fields = ErrorLog._meta.concrete_fields
     values = []
-    for field, value in zip(fields, row, strict=True):
-        column = field.get_col(ErrorLog._meta.db_table)
-        for converter in connection.ops.get_db_converters(column) + field.get_db_converters(
-            connection
-        ):
-            value = converter(value, column, connection)
+    for (column, converters), value in zip(_group_converters(connection.vendor), row, strict=True):
+        for convert in converters:
+            value = convert(value, column, connection)
         values.append(value)
-    return ErrorLog.from_db(connection.alias, [field.attname for field in fields], values)
+    return ErrorLog.from_db(connection.alias, _GROUP_ATTNAMES, values)
+
+
+_GROUP_ATTNAMES = [field.attname for field in ErrorLog._meta.concrete_fields]
+
+
+@functools.cache
+def _group_converters(vendor: str) -> list[tuple]:
+    """Return each group column with the converters Django applies to it when reading rows
+    (the same for every connection to one kind of database)."""
+    columns = []
+    for field in ErrorLog._meta.concrete_fields:
+        column = field.get_col(ErrorLog._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        columns.append((column, converters))
+    return columns
 
 
 def _report_step_by_step(
