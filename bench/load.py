@@ -4,9 +4,11 @@
 clients in two processes (threads within each, so the generator itself is not the bottleneck),
 spreads them over the ports (one gunicorn per port), and writes every request's start time,
 latency, status and how many items the answer says were stored, as JSON. Scenarios:
-`batch` (POST /api/telemetry/batch), `errors` (POST /api/errors over `--distinct` errors) and
-`upsert` (the raw baseline of `errors`: one INSERT … ON CONFLICT DO UPDATE per report, straight
-to PostgreSQL). Clients stop after `--seconds` or as soon as `--stop-file` exists.
+`batch` (POST /api/telemetry/batch), `errors` (POST /api/errors over `--distinct` errors), and
+the two raw baselines of `errors`, straight to PostgreSQL: `statement` (the very statement the
+service sends for each report, from `--statements`, a JSON list written by bench/report_sql.py)
+and `upsert` (only the group row's INSERT … ON CONFLICT DO UPDATE). Clients stop after
+`--seconds` or as soon as `--stop-file` exists.
 """
 
 import argparse
@@ -87,6 +89,24 @@ def _upsert_client(options: dict, _port: int, _bodies: list, offset: int, result
             results.append((time.time() - latency, latency, status, int(status == 200)))
 
 
+def _statement_client(options: dict, _port: int, statements: list, offset: int, results: list):
+    """Replay the service's own statements for random reports, one round trip each."""
+    rng = random.Random(offset)
+    with psycopg.connect(
+        options["database_url"], autocommit=True, cursor_factory=psycopg.ClientCursor
+    ) as connection:
+        while _running(options["deadline"], options["stop"]):
+            statement = statements[rng.randrange(len(statements))]
+            started = time.monotonic()
+            try:
+                connection.execute(statement)
+                status = 200
+            except psycopg.Error:
+                status = 0
+            latency = time.monotonic() - started
+            results.append((time.time() - latency, latency, status, int(status == 200)))
+
+
 def _process(args: tuple) -> list:
     options, clients, seed, first_client = args
     options = {**options, "deadline": time.monotonic() + options["seconds"]}
@@ -95,7 +115,11 @@ def _process(args: tuple) -> list:
         bodies = batch_bodies(count=50, events_per_batch=options["events"], seed=seed)
     elif options["scenario"] == "errors":
         bodies = error_bodies(distinct=options["distinct"])
-    target = _upsert_client if options["scenario"] == "upsert" else _client
+    elif options["scenario"] == "statement":
+        with open(options["statements"]) as statements:
+            bodies = json.load(statements)
+    targets = {"upsert": _upsert_client, "statement": _statement_client}
+    target = targets.get(options["scenario"], _client)
     ports = options["ports"]
     results: list = []
     threads = [
@@ -114,13 +138,16 @@ def _process(args: tuple) -> list:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", choices=["batch", "errors", "upsert"], default="batch")
+    parser.add_argument(
+        "--scenario", choices=["batch", "errors", "statement", "upsert"], default="batch"
+    )
     parser.add_argument("--ports", default="0", help="Comma-separated server ports.")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--events", type=int, default=100, help="Events per batch.")
     parser.add_argument("--distinct", type=int, default=10, help="Distinct errors reported.")
-    parser.add_argument("--database-url", default="", help="For the upsert scenario.")
+    parser.add_argument("--database-url", default="", help="For the raw scenarios.")
+    parser.add_argument("--statements", default="", help="For the statement scenario.")
     parser.add_argument("--table", default="bench_errorlog", help="For the upsert scenario.")
     parser.add_argument("--template-id", type=int, default=0, help="ErrorLog row to copy.")
     parser.add_argument("--stop-file", default="")
@@ -134,6 +161,7 @@ def main() -> None:
         "events": options.events,
         "distinct": options.distinct,
         "database_url": options.database_url,
+        "statements": options.statements,
         "table": options.table,
         "template_id": options.template_id,
         "stop": options.stop_file,
