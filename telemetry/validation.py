@@ -13,57 +13,24 @@ from datetime import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
-from common.privacy import json_size
-from common.serializers import MAX_METADATA_BYTES, METADATA_TOO_LARGE
+from common.validation import NULL, metadata_check, text_check
 from telemetry.models import DeviceType
 from telemetry.serializers import MAX_DURATION_MS, allowed_event_types
 
 _MISSING = object()
 
 REQUIRED = "This field is required."
-NULL = "This field may not be null."
-NOT_A_STRING = "Not a valid string."
 INVALID_CHOICE = '"{input}" is not a valid choice.'
-MAX_LENGTH = "Ensure this field has no more than {max_length} characters."
-NULL_CHARACTERS = "Null characters are not allowed."
-SURROGATE = "Surrogate characters are not allowed: U+{code_point:X}."
 NOT_AN_INTEGER = "A valid integer is required."
 INTEGER_STRING_TOO_LONG = "String value too large."
 INTEGER_TOO_SMALL = "Ensure this value is greater than or equal to {min_value}."
 INTEGER_TOO_LARGE = "Ensure this value is less than or equal to {max_value}."
-NOT_A_DICT = 'Expected a dictionary of items but got type "{input_type}".'
 
 # DRF's IntegerField accepts "12.0" and 12.0 as 12, nothing else after the point.
 _INTEGER_DECIMAL_ZEROS = re.compile(r"\.0*\s*$")
-_SURROGATES = re.compile("[\ud800-\udfff]")
 _DEVICE_TYPES = frozenset(DeviceType.values)
 # The timestamp keeps DRF's own ISO 8601 parsing and time-zone rules, shared by every call.
 _TIMESTAMP_FIELD = serializers.DateTimeField(allow_null=True)
-
-
-def _text(value, max_length: int):
-    """Check one optional CharField(allow_blank=True); return (value, errors)."""
-    if value.__class__ is str:
-        value = value.strip()
-        if not value:
-            return "", None
-    elif value is None:
-        return None, [NULL]
-    elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None, [NOT_A_STRING]
-    else:
-        value = str(value).strip()
-        if not value:
-            return "", None
-    errors = []
-    if len(value) > max_length:
-        errors.append(MAX_LENGTH.format(max_length=max_length))
-    if "\x00" in value:
-        errors.append(NULL_CHARACTERS)
-    surrogate = _SURROGATES.search(value)
-    if surrogate:
-        errors.append(SURROGATE.format(code_point=ord(surrogate.group())))
-    return value, errors or None
 
 
 def _event_type(value, allowed_types: list[str]):
@@ -88,17 +55,6 @@ def _duration(value, _unused=None):
         return None, [INTEGER_TOO_LARGE.format(max_value=MAX_DURATION_MS)]
     if value < 0:
         return None, [INTEGER_TOO_SMALL.format(min_value=0)]
-    return value, None
-
-
-def _metadata(value, _unused=None):
-    if value is None:
-        return None, None
-    if not isinstance(value, dict):
-        return None, [NOT_A_DICT.format(input_type=type(value).__name__)]
-    # JSON object keys are strings already, so DRF's {str(key): item} copy is the same dict.
-    if json_size(value) > MAX_METADATA_BYTES:
-        return None, [METADATA_TOO_LARGE]
     return value, None
 
 
@@ -134,17 +90,17 @@ def _timestamp(value, zone):
 # Each check takes the value and its argument: a maximum length, or the time zone (_ZONE).
 _ZONE = object()
 _FIELDS = (
-    ("page", _text, 2048),
-    ("action", _text, 200),
+    ("page", text_check, 2048),
+    ("action", text_check, 200),
     ("duration", _duration, None),
-    ("metadata", _metadata, None),
-    ("userAgent", _text, 1024),
-    ("platform", _text, 40),
-    ("sessionId", _text, 128),
-    ("userId", _text, 128),
-    ("anonymousId", _text, 128),
+    ("metadata", metadata_check, None),
+    ("userAgent", text_check, 1024),
+    ("platform", text_check, 40),
+    ("sessionId", text_check, 128),
+    ("userId", text_check, 128),
+    ("anonymousId", text_check, 128),
     ("deviceType", _device_type, None),
-    ("region", _text, 64),
+    ("region", text_check, 64),
     ("timestamp", _timestamp, _ZONE),
 )
 
