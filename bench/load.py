@@ -4,7 +4,8 @@
 clients in two processes (threads within each, so the generator itself is not the bottleneck),
 spreads them over the ports (one gunicorn per port), and writes every request's start time,
 latency, status and how many items the answer says were stored, as JSON. Scenarios:
-`batch` (POST /api/telemetry/batch), `errors` (POST /api/errors over `--distinct` errors), and
+`batch` (POST /api/telemetry/batch), `errors` (POST /api/errors over `--distinct` errors),
+`health` (GET /api/health, the cost of an empty API view), and
 the two raw baselines of `errors`, straight to PostgreSQL: `statement` (the very statement the
 service sends for each report, from `--statements`, a JSON list written by bench/report_sql.py)
 and `upsert` (only the group row's INSERT … ON CONFLICT DO UPDATE). Clients stop after
@@ -24,7 +25,7 @@ import psycopg
 
 from bench.payloads import batch_bodies, error_bodies
 
-PATHS = {"batch": "/api/telemetry/batch", "errors": "/api/errors"}
+PATHS = {"batch": "/api/telemetry/batch", "errors": "/api/errors", "health": "/api/health"}
 
 
 def _running(deadline: float, stop_file: str) -> bool:
@@ -33,6 +34,7 @@ def _running(deadline: float, stop_file: str) -> bool:
 
 def _client(options: dict, port: int, bodies: list[bytes], offset: int, results: list) -> None:
     path, deadline, stop_file = PATHS[options["scenario"]], options["deadline"], options["stop"]
+    method = "GET" if options["scenario"] == "health" else "POST"
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
     rng = random.Random(offset)
@@ -40,7 +42,7 @@ def _client(options: dict, port: int, bodies: list[bytes], offset: int, results:
         body = bodies[rng.randrange(len(bodies))]
         started = time.monotonic()
         try:
-            connection.request("POST", path, body=body, headers=headers)
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             answer = response.read()
             status = response.status
@@ -115,6 +117,8 @@ def _process(args: tuple) -> list:
         bodies = batch_bodies(count=50, events_per_batch=options["events"], seed=seed)
     elif options["scenario"] == "errors":
         bodies = error_bodies(distinct=options["distinct"])
+    elif options["scenario"] == "health":
+        bodies = [None]
     elif options["scenario"] == "statement":
         with open(options["statements"]) as statements:
             bodies = json.load(statements)
@@ -139,7 +143,7 @@ def _process(args: tuple) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--scenario", choices=["batch", "errors", "statement", "upsert"], default="batch"
+        "--scenario", choices=["batch", "errors", "health", "statement", "upsert"], default="batch"
     )
     parser.add_argument("--ports", default="0", help="Comma-separated server ports.")
     parser.add_argument("--clients", type=int, default=16)

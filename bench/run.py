@@ -258,6 +258,65 @@ def run_load(stack: Stack, *, clients: int, seconds: float, extra=()) -> list:
         return json.loads(Path(output.name).read_text())["requests"]
 
 
+# Where the CPU goes, by process: (group, a string its command line contains), first match
+# wins (the load generator's command line names the database URL).
+CPU_GROUPS = (
+    ("loadGenerator", "bench.load"),
+    ("web", "gunicorn"),
+    ("postgres", "postgres"),
+    ("redis", "redis-server"),
+    ("celery", "celery"),
+)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks_by_process() -> dict[int, tuple[str, int]]:
+    """Return the CPU group and the CPU ticks used so far of every process in a CPU_GROUPS."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        group = next((name for name, marker in CPU_GROUPS if marker in command), None)
+        if group:
+            ticks[int(entry.name)] = (group, int(fields[11]) + int(fields[12]))
+    return ticks
+
+
+def run_load_with_cpu(stack: Stack, *, clients: int, seconds: float, extra=()) -> tuple:
+    """Run the load like run_load; also return the CPU milliseconds each process group spent
+    per request answered, measured over the middle of the run (not start-up or wind-down)."""
+    margin = min(2.0, seconds / 4)
+    marks = []
+
+    def sample() -> None:
+        time.sleep(margin)
+        marks.append((time.time(), cpu_ticks_by_process()))
+        time.sleep(seconds - 2 * margin)
+        marks.append((time.time(), cpu_ticks_by_process()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    requests = run_load(stack, clients=clients, seconds=seconds, extra=extra)
+    sampler.join()
+    (started, before), (ended, after) = marks
+    answered = sum(1 for row in requests if started <= row[0] + row[1] < ended)
+    spent: dict[str, int] = {}
+    for pid, (group, ticks) in after.items():
+        if pid in before:
+            spent[group] = spent.get(group, 0) + ticks - before[pid][1]
+    per_request = {
+        group: round(ticks / CLOCK_TICKS * 1000 / answered, 3) if answered else 0.0
+        for group, ticks in sorted(spent.items())
+        if ticks
+    }
+    return requests, per_request
+
+
 def latency_summary(requests: list) -> dict:
     latencies = [row[1] * 1000 for row in requests]
     wall = max((r[0] + r[1] for r in requests), default=0) - min(
@@ -341,13 +400,28 @@ def batch_ingest(stack: Stack, *, clients: int, seconds: float) -> dict:
     }
 
 
-def error_ingest(stack: Stack, *, clients: int, seconds: float, distinct_counts) -> dict:
+def empty_view_cost(stack: Stack, *, clients: int, seconds: float) -> dict:
+    """Load GET /api/health, an API view that does nothing: what any request costs the web
+    tier (gunicorn, Django, DRF) before the view's own work."""
+    requests, cpu = run_load_with_cpu(
+        stack, clients=clients, seconds=seconds, extra=("--scenario", "health")
+    )
+    return {**latency_summary(requests), "cpuMsPerRequest": cpu}
+
+
+def error_ingest(
+    stack: Stack, *, clients: int, seconds: float, distinct_counts, empty_view: dict
+) -> dict:
     """Section 2: error reports over HTTP against two raw baselines, per number of distinct
-    errors: the service's own statement for each report, and a bare upsert of the group row."""
+    errors: the service's own statement for each report, and a bare upsert of the group row.
+
+    Also where each report's CPU goes, and the ceiling this machine puts on the ratio: the
+    rate if the web tier cost no more than an empty view while PostgreSQL, Redis and the load
+    generator did what they did (all of them share the same cores)."""
     results = {}
     for distinct in distinct_counts:
         before = _truncate_errors(stack)
-        requests = run_load(
+        requests, cpu = run_load_with_cpu(
             stack,
             clients=clients,
             seconds=seconds,
@@ -380,6 +454,9 @@ def error_ingest(stack: Stack, *, clients: int, seconds: float, distinct_counts)
             "rawStatementP99Ms": statement["p99Ms"],
             "rawStatementCountsExact": statement["countsExact"],
             "ratioToRawStatement": _ratio(http["perSecond"], statement["perSecond"]),
+            "cpuMsPerReport": cpu,
+            "rawStatementCpuMsPerReport": statement["cpuMsPerRequest"],
+            "ratioCeiling": _ratio(_ceiling_rate(cpu, empty_view), statement["perSecond"]),
             "rawUpsertsPerSecond": upsert["perSecond"],
             "rawUpsertP99Ms": upsert["p99Ms"],
             "rawCountsExact": upsert["countsExact"],
@@ -387,6 +464,14 @@ def error_ingest(stack: Stack, *, clients: int, seconds: float, distinct_counts)
         }
         log(f"  {distinct} distinct: {results[str(distinct)]}")
     return results
+
+
+def _ceiling_rate(cpu: dict, empty_view: dict) -> float:
+    """Return the reports/s the machine's cores allow if the web tier's CPU per report were
+    an empty view's and the rest (PostgreSQL, Redis, load generator...) stayed as measured."""
+    web = empty_view["cpuMsPerRequest"].get("web", 0.0)
+    total = web + sum(ms for group, ms in cpu.items() if group != "web")
+    return (os.cpu_count() or 1) * 1000 / total if total else 0.0
 
 
 def _ratio(rate: float, baseline: float) -> float:
@@ -416,7 +501,7 @@ def _raw_statement_rate(stack: Stack, *, clients: int, seconds: float, distinct:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as listing:
         listing.write(statements)
         listing.flush()
-        raw = run_load(
+        raw, cpu = run_load_with_cpu(
             stack,
             clients=clients,
             seconds=seconds,
@@ -429,7 +514,11 @@ def _raw_statement_rate(stack: Stack, *, clients: int, seconds: float, distinct:
         (frequencies,) = connection.execute(
             "SELECT coalesce(sum(frequency), 0) FROM errors_errorlog"
         ).fetchone()
-    return {**latency_summary(raw), "countsExact": int(frequencies) == sum(r[3] for r in raw)}
+    return {
+        **latency_summary(raw),
+        "countsExact": int(frequencies) == sum(r[3] for r in raw),
+        "cpuMsPerRequest": cpu,
+    }
 
 
 def _raw_upsert_rate(
@@ -608,11 +697,14 @@ def main() -> int:
             }
         if "errors" in sections and errors_available(stack):
             log("section 2: error ingest vs the raw statement and the raw upsert")
+            clients, seconds = (10, 2.0) if options.smoke else (50, 10.0)
+            results["emptyApiView"] = empty_view_cost(stack, clients=clients, seconds=seconds)
             results["errorIngest"] = error_ingest(
                 stack,
-                clients=10 if options.smoke else 50,
-                seconds=2 if options.smoke else 10,
+                clients=clients,
+                seconds=seconds,
                 distinct_counts=(10,) if options.smoke else (1, 10, 1000),
+                empty_view=results["emptyApiView"],
             )
         elif "errors" in sections:
             results["errorIngest"] = "not available: POST /api/errors is not on this branch"
@@ -724,6 +816,10 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
     return table
 
 
+def _cpu_text(cpu: dict) -> str:
+    return ", ".join(f"{group} {ms}" for group, ms in cpu.items())
+
+
 def print_table(results: dict, output: Path) -> None:
     print()
     print(
@@ -760,8 +856,19 @@ def print_table(results: dict, output: Path) -> None:
                 f"(ratio {run['ratioToRawStatement']}); the group-row upsert alone "
                 f"{run['rawUpsertsPerSecond']}/s (ratio {run['ratioToRawUpsert']}, not a target)"
             )
+            print(
+                f"   CPU ms per report: {_cpu_text(run['cpuMsPerReport'])}; raw statement: "
+                f"{_cpu_text(run['rawStatementCpuMsPerReport'])}; ratio ceiling with the web "
+                f"tier at an empty view's cost: {run['ratioCeiling']}"
+            )
     elif "errorIngest" in results:
         print(f"2. error ingest: {results['errorIngest']}")
+    if "emptyApiView" in results:
+        empty = results["emptyApiView"]
+        print(
+            f"   empty API view (GET /api/health): {empty['perSecond']} requests/s, CPU ms per "
+            f"request: {_cpu_text(empty['cpuMsPerRequest'])}"
+        )
     print(f"3. metrics: {results['metrics']}")
     if "retention" in results:
         retention = results["retention"]
