@@ -33,7 +33,7 @@ from errors.serializers import (
     HourlyCountSerializer,
 )
 from errors.services import error_report, error_set_status
-from errors.validation import report_validate
+from errors.validation import report_payload
 
 STAFF_ERRORS = {
     401: OpenApiResponse(description="No credentials (token or staff session)."),
@@ -65,13 +65,7 @@ class ErrorReportApi(APIView):
         body = read_json_body(request, max_bytes=config["MAX_BODY_BYTES"])
         if not isinstance(body, dict):
             raise ApiError("The body must be a JSON object describing one error.")
-        payload = report_validate(body)
-        if payload is None:
-            # The fast check refused: the serializer gives the 400 its messages (and, should the
-            # two ever disagree, accepts the body itself).
-            serializer = ErrorReportSerializer(data=body)
-            serializer.is_valid(raise_exception=True)
-            payload = serializer.validated_data
+        payload = report_payload(body)
         error, created = error_report(
             payload=payload,
             request_user_agent=request.META.get("HTTP_USER_AGENT", ""),

@@ -119,3 +119,18 @@ def report_validate(body: dict) -> dict | None:
             return None
         data[name] = value
     return data
+
+
+def report_payload(body) -> dict:
+    """Return the validated data of an error report, or raise the serializer's ValidationError
+    (its 400 answer) when the body is refused.
+
+    The fast check decides; a body it refuses goes through ErrorReportSerializer, whose
+    messages the client gets (and which, should the two ever disagree, accepts it itself).
+    """
+    payload = report_validate(body)
+    if payload is None:
+        serializer = ErrorReportSerializer(data=body)
+        serializer.is_valid(raise_exception=True)
+        payload = serializer.validated_data
+    return payload

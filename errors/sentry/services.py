@@ -19,8 +19,8 @@ from errors.sentry.mapping import (
     event_to_error_payload,
     feedback_to_submission,
 )
-from errors.serializers import ErrorReportSerializer
 from errors.services import error_report
+from errors.validation import report_payload
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,7 @@ def _error_payload(event: dict, *, client_key: ClientKey) -> tuple[str, dict]:
     payload = event_to_error_payload(
         {**event, "event_id": event_id}, client_key_name=client_key.name
     )
-    serializer = ErrorReportSerializer(data=payload)
-    serializer.is_valid(raise_exception=True)
-    return event_id, serializer.validated_data
+    return event_id, report_payload(payload)
 
 
 def _events_record(events: list[tuple[str, dict]], *, request_user_agent: str) -> None:

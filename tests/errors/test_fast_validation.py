@@ -366,7 +366,7 @@ def test_fast_validation__refused_body_gets_the_serializers_400_unchanged(api_cl
 def test_fast_validation__a_body_the_fast_check_refuses_wrongly_is_still_accepted(
     api_client, monkeypatch
 ):
-    monkeypatch.setattr("errors.api.report_validate", lambda body: None)
+    monkeypatch.setattr("errors.validation.report_validate", lambda body: None)
     response = report(api_client, {**SEED_EXAMPLE, "severity": "WARNING"})
     assert response.status_code == 201
     assert ErrorLog.objects.get().severity == "warning"
