@@ -372,7 +372,7 @@ def batch_ingest(stack: Stack, *, clients: int, seconds: float) -> dict:
         before_id, before = connection.execute(
             f"SELECT coalesce(max(id), 0), count(*) FROM {EVENT_TABLE} WHERE {BENCH_EVENTS}"
         ).fetchone()
-    requests = run_load(stack, clients=clients, seconds=seconds)
+    requests, cpu = run_load_with_cpu(stack, clients=clients, seconds=seconds)
     with stack.connect() as connection:
         (after,) = connection.execute(
             f"SELECT count(*) FROM {EVENT_TABLE} WHERE {BENCH_EVENTS}"
@@ -397,6 +397,7 @@ def batch_ingest(stack: Stack, *, clients: int, seconds: float) -> dict:
         "rawCopyRows": copied,
         "rawCopyRowsPerSecond": round(copy_rate),
         "ratioToRawCopy": round(events_per_second / copy_rate, 3) if copy_rate else 0.0,
+        "cpuMsPerBatch": cpu,
     }
 
 
@@ -838,6 +839,7 @@ def print_table(results: dict, output: Path) -> None:
             f"   raw COPY of the same {batch['rawCopyRows']} rows: "
             f"{batch['rawCopyRowsPerSecond']} rows/s; ratio {batch['ratioToRawCopy']}"
         )
+        print(f"   CPU ms per 100-event batch: {_cpu_text(batch['cpuMsPerBatch'])}")
     if "validation" in results:
         validation = results["validation"]
         print(
