@@ -9,6 +9,17 @@ import pytest
 from config.celery import app as celery_app
 
 URL = "/api/errors"
+# The report the seed documents for POST /api/errors.
+SEED_EXAMPLE = {
+    "errorType": "TypeError",
+    "message": "Cannot read property 'id' of undefined",
+    "stack": "Error: ...",
+    "page": "/profile",
+    "severity": "error",
+    "userId": "user_123",
+    "sessionId": "session_abc",
+    "metadata": {"componentStack": "at ProfilePage..."},
+}
 
 
 def report(client, body, **extra):

@@ -13,7 +13,7 @@ from errors import validation
 from errors.models import ErrorLog, Severity
 from errors.serializers import ErrorReportSerializer
 from errors.validation import report_validate
-from tests.errors.conftest import report
+from tests.errors.conftest import SEED_EXAMPLE, report
 
 # Each text field and its limit, in the serializer's order.
 TEXT_LIMITS = {
@@ -164,16 +164,6 @@ def bodies(draw):
     return body
 
 
-SEED_EXAMPLE = {
-    "errorType": "TypeError",
-    "message": "Cannot read property 'id' of undefined",
-    "stack": "Error: ...",
-    "page": "/profile",
-    "severity": "error",
-    "userId": "user_123",
-    "sessionId": "session_abc",
-    "metadata": {"componentStack": "at ProfilePage..."},
-}
 MINIMAL = {"errorType": "E", "message": "m"}
 
 

@@ -7,20 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from errors.models import ErrorLog, ErrorOccurrence
-from tests.errors.conftest import URL, report
+from tests.errors.conftest import SEED_EXAMPLE, URL, report
 
 pytestmark = pytest.mark.django_db
-
-SEED_EXAMPLE = {
-    "errorType": "TypeError",
-    "message": "Cannot read property 'id' of undefined",
-    "stack": "Error: ...",
-    "page": "/profile",
-    "severity": "error",
-    "userId": "user_123",
-    "sessionId": "session_abc",
-    "metadata": {"componentStack": "at ProfilePage..."},
-}
 
 
 def test_report__seed_example_is_201_then_200_duplicate(api_client):
