@@ -502,24 +502,13 @@ def _raw_statement_rate(stack: Stack, *, clients: int, seconds: float, distinct:
     with tempfile.NamedTemporaryFile("w", suffix=".json") as listing:
         listing.write(statements)
         listing.flush()
-        raw, cpu = run_load_with_cpu(
+        return _raw_run(
             stack,
             clients=clients,
             seconds=seconds,
-            extra=(
-                *("--scenario", "statement", "--statements", listing.name),
-                *("--database-url", stack.database_url),
-            ),
+            extra=("--scenario", "statement", "--statements", listing.name),
+            table="errors_errorlog",
         )
-    with stack.connect() as connection:
-        (frequencies,) = connection.execute(
-            "SELECT coalesce(sum(frequency), 0) FROM errors_errorlog"
-        ).fetchone()
-    return {
-        **latency_summary(raw),
-        "countsExact": int(frequencies) == sum(r[3] for r in raw),
-        "cpuMsPerRequest": cpu,
-    }
 
 
 def _raw_upsert_rate(
@@ -532,21 +521,36 @@ def _raw_upsert_rate(
             "DROP TABLE IF EXISTS bench_errorlog; "
             "CREATE TABLE bench_errorlog (LIKE errors_errorlog INCLUDING ALL)"
         )
-    raw = run_load(
+    result = _raw_run(
         stack,
         clients=clients,
         seconds=seconds,
-        extra=(
-            *("--scenario", "upsert", "--distinct", str(distinct)),
-            *("--database-url", stack.database_url, "--template-id", str(template)),
-        ),
+        extra=("--scenario", "upsert", "--distinct", str(distinct), "--template-id", str(template)),
+        table="bench_errorlog",
+    )
+    with stack.connect() as connection:
+        connection.execute("DROP TABLE bench_errorlog")
+    return result
+
+
+def _raw_run(stack: Stack, *, clients: int, seconds: float, extra: tuple, table: str) -> dict:
+    """Run a raw scenario of bench/load.py straight against the database; return its latency
+    summary, its CPU per request, and whether `table`'s frequencies add up to its writes."""
+    raw, cpu = run_load_with_cpu(
+        stack,
+        clients=clients,
+        seconds=seconds,
+        extra=(*extra, "--database-url", stack.database_url),
     )
     with stack.connect() as connection:
         (frequencies,) = connection.execute(
-            "SELECT coalesce(sum(frequency), 0) FROM bench_errorlog"
+            f"SELECT coalesce(sum(frequency), 0) FROM {table}"
         ).fetchone()
-        connection.execute("DROP TABLE bench_errorlog")
-    return {**latency_summary(raw), "countsExact": int(frequencies) == sum(r[3] for r in raw)}
+    return {
+        **latency_summary(raw),
+        "countsExact": int(frequencies) == sum(row[3] for row in raw),
+        "cpuMsPerRequest": cpu,
+    }
 
 
 def rollup_check(stack: Stack) -> dict:
