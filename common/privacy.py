@@ -179,9 +179,13 @@ def _scrub_short_text(text: str) -> str:
     return scrub_text(text, max_length=1000)
 
 
+# json.dumps with options builds a new encoder per call; sizes are measured once per event.
+_encode_compact = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
 def json_size(value) -> int:
     """Return the size in bytes of `value` encoded as compact JSON."""
-    return len(json.dumps(value, separators=(",", ":"), default=str).encode())
+    return len(_encode_compact(value).encode())
 
 
 def hash_identifier(value: str) -> str:
