@@ -48,7 +48,9 @@ _OCCURRENCE_COLUMNS = [
 _AFFECTED_USER_SETTING = "errors.affected_user_added"
 
 
+@functools.cache
 def _upsert_group_sql() -> tuple[str, list[str]]:
+    """Return the group upsert and its columns (built once: it depends only on the model)."""
     table = connection.ops.quote_name(ErrorLog._meta.db_table)
     columns = [field.column for field in ErrorLog._meta.concrete_fields if field.column != "id"]
     regress = (
