@@ -79,16 +79,13 @@ def _upsert_client(options: dict, _port: int, _bodies: list, offset: int, result
             f"frequency = {table}.frequency + 1, last_seen = now(), page = excluded.page, "
             "metadata = excluded.metadata"
         )
-        while _running(options["deadline"], options["stop"]):
-            fingerprint = f"bench-{rng.randrange(options['distinct'])}"
-            started = time.monotonic()
-            try:
-                connection.execute(statement, [fingerprint, template])
-                status = 200
-            except psycopg.Error:
-                status = 0
-            latency = time.monotonic() - started
-            results.append((time.time() - latency, latency, status, int(status == 200)))
+        _execute_until_done(
+            options,
+            results,
+            lambda: connection.execute(
+                statement, [f"bench-{rng.randrange(options['distinct'])}", template]
+            ),
+        )
 
 
 def _statement_client(options: dict, _port: int, statements: list, offset: int, results: list):
@@ -97,16 +94,25 @@ def _statement_client(options: dict, _port: int, statements: list, offset: int, 
     with psycopg.connect(
         options["database_url"], autocommit=True, cursor_factory=psycopg.ClientCursor
     ) as connection:
-        while _running(options["deadline"], options["stop"]):
-            statement = statements[rng.randrange(len(statements))]
-            started = time.monotonic()
-            try:
-                connection.execute(statement)
-                status = 200
-            except psycopg.Error:
-                status = 0
-            latency = time.monotonic() - started
-            results.append((time.time() - latency, latency, status, int(status == 200)))
+        _execute_until_done(
+            options,
+            results,
+            lambda: connection.execute(statements[rng.randrange(len(statements))]),
+        )
+
+
+def _execute_until_done(options: dict, results: list, execute) -> None:
+    """Call `execute` (one statement to PostgreSQL) until the run ends, timing each call and
+    recording it like an HTTP request: status 200 and one item stored, or status 0."""
+    while _running(options["deadline"], options["stop"]):
+        started = time.monotonic()
+        try:
+            execute()
+            status = 200
+        except psycopg.Error:
+            status = 0
+        latency = time.monotonic() - started
+        results.append((time.time() - latency, latency, status, int(status == 200)))
 
 
 def _process(args: tuple) -> list:

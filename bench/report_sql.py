@@ -19,8 +19,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from bench.payloads import error_bodies  # noqa: E402
-from errors.serializers import ErrorReportSerializer  # noqa: E402
 from errors.services import report_statement, report_values  # noqa: E402
+from errors.validation import report_payload  # noqa: E402
 
 
 def main() -> None:
@@ -30,10 +30,8 @@ def main() -> None:
     statements = []
     with connection.cursor() as cursor:
         for body in error_bodies(distinct=options.distinct):
-            serializer = ErrorReportSerializer(data=json.loads(body))
-            serializer.is_valid(raise_exception=True)
             group_values, occurrence_values, hour = report_values(
-                payload=serializer.validated_data, request_user_agent=""
+                payload=report_payload(json.loads(body)), request_user_agent=""
             )
             sql, params = report_statement(
                 group_values=group_values, occurrence_values=occurrence_values, hour=hour
