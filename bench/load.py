@@ -3,9 +3,9 @@
 `python -m bench.load --ports 8101,8102 --clients 16 --seconds 20 --out load.json` starts the
 clients in two processes (threads within each, so the generator itself is not the bottleneck),
 spreads them over the ports (one gunicorn per port), and writes every request's start time,
-latency, status and how many items the answer says were stored, as JSON. Scenarios:
-`batch` (POST /api/telemetry/batch), `errors` (POST /api/errors over `--distinct` errors),
-`health` (GET /api/health, the cost of an empty API view), and
+latency, status, how many items the answer says were stored and the client's number, as JSON.
+Scenarios: `batch` (POST /api/telemetry/batch), `errors` (POST /api/errors over `--distinct`
+errors), `health` (GET /api/health, the cost of an empty API view), and
 the two raw baselines of `errors`, straight to PostgreSQL: `statement` (the very statement the
 service sends for each report, from `--statements`, a JSON list written by bench/report_sql.py)
 and `upsert` (only the group row's INSERT … ON CONFLICT DO UPDATE). Clients stop after
@@ -54,7 +54,7 @@ def _client(options: dict, port: int, bodies: list[bytes], offset: int, results:
         stored = 0
         if status in (200, 201):
             stored = json.loads(answer).get("recorded", 1)
-        results.append((time.time() - latency, latency, status, stored))
+        results.append((time.time() - latency, latency, status, stored, offset))
     connection.close()
 
 
@@ -82,6 +82,7 @@ def _upsert_client(options: dict, _port: int, _bodies: list, offset: int, result
         _execute_until_done(
             options,
             results,
+            offset,
             lambda: connection.execute(
                 statement, [f"bench-{rng.randrange(options['distinct'])}", template]
             ),
@@ -97,13 +98,14 @@ def _statement_client(options: dict, _port: int, statements: list, offset: int, 
         _execute_until_done(
             options,
             results,
+            offset,
             lambda: connection.execute(statements[rng.randrange(len(statements))]),
         )
 
 
-def _execute_until_done(options: dict, results: list, execute) -> None:
+def _execute_until_done(options: dict, results: list, client: int, execute) -> None:
     """Call `execute` (one statement to PostgreSQL) until the run ends, timing each call and
-    recording it like an HTTP request: status 200 and one item stored, or status 0."""
+    recording it like an HTTP request of `client`: status 200 and one item stored, or status 0."""
     while _running(options["deadline"], options["stop"]):
         started = time.monotonic()
         try:
@@ -112,7 +114,7 @@ def _execute_until_done(options: dict, results: list, execute) -> None:
         except psycopg.Error:
             status = 0
         latency = time.monotonic() - started
-        results.append((time.time() - latency, latency, status, int(status == 200)))
+        results.append((time.time() - latency, latency, status, int(status == 200), client))
 
 
 def _process(args: tuple) -> list:

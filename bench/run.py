@@ -1,8 +1,8 @@
 """`make bench` / `make bench-smoke`: load the production stack and compare it with raw PostgreSQL.
 
 Starts, on a fresh PostgreSQL database and the bench's Redis database: two gunicorn masters
-(gunicorn.conf.py, two ports, as two hosts behind a load balancer would be) and two Celery
-workers; loads them from a separate process (bench/load.py); prints a table with pass/fail per
+(gunicorn.conf.py, two ports, as two hosts behind a load balancer would be; BENCH_WEB_PROCESSES
+changes how many) and two Celery workers; loads them from a separate process (bench/load.py); prints a table with pass/fail per
 target and writes bench/results.json. Every throughput is a ratio to a raw baseline measured
 in the same run, since absolute numbers on a shared machine drift. docs/performance.md says
 how to read it. The smoke run is the same with 3 seconds of load and fewer clients; it fails
@@ -318,6 +318,7 @@ def run_load_with_cpu(stack: Stack, *, clients: int, seconds: float, extra=()) -
 
 
 def latency_summary(requests: list) -> dict:
+    """Return the count, rate, p50/p99, non-2xx answers and per-client spread of a load run."""
     latencies = [row[1] * 1000 for row in requests]
     wall = max((r[0] + r[1] for r in requests), default=0) - min(
         (r[0] for r in requests), default=0
@@ -328,7 +329,21 @@ def latency_summary(requests: list) -> dict:
         "p50Ms": round(percentile(latencies, 0.50), 1),
         "p99Ms": round(percentile(latencies, 0.99), 1),
         "non2xx": sum(1 for row in requests if not 200 <= row[2] < 300),
+        "clientMeanMs": client_mean_spread(requests),
     }
+
+
+def client_mean_spread(requests: list) -> dict:
+    """Return the mean latency of the fastest and the slowest client (ms).
+
+    Every client sends the same requests, so a wide spread means some were served by busier
+    web workers than others: a keep-alive connection stays with the worker that accepted it.
+    """
+    by_client: dict[int, list[float]] = {}
+    for row in requests:
+        by_client.setdefault(row[4], []).append(row[1] * 1000)
+    means = [sum(values) / len(values) for values in by_client.values()]
+    return {"fastest": round(min(means, default=0), 1), "slowest": round(max(means, default=0), 1)}
 
 
 def raw_copy_rate(stack: Stack, *, after_id: int) -> tuple[int, float]:
@@ -380,20 +395,16 @@ def batch_ingest(stack: Stack, *, clients: int, seconds: float) -> dict:
     accepted = sum(row[3] for row in requests if 200 <= row[2] < 300)
     stored = after - before
     wall = max(r[0] + r[1] for r in requests) - min(r[0] for r in requests)
-    latencies = [row[1] * 1000 for row in requests]
     copied, copy_rate = raw_copy_rate(stack, after_id=before_id)
     events_per_second = stored / wall if wall else 0.0
     return {
+        **latency_summary(requests),
         "clients": clients,
         "seconds": round(wall, 2),
-        "requests": len(requests),
-        "non2xx": sum(1 for row in requests if not 200 <= row[2] < 300),
         "eventsAccepted": accepted,
         "eventsStored": stored,
         "eventsLost": accepted - stored,
         "eventsPerSecond": round(events_per_second),
-        "p50Ms": round(percentile(latencies, 0.50), 1),
-        "p99Ms": round(percentile(latencies, 0.99), 1),
         "rawCopyRows": copied,
         "rawCopyRowsPerSecond": round(copy_rate),
         "ratioToRawCopy": round(events_per_second / copy_rate, 3) if copy_rate else 0.0,
@@ -684,11 +695,12 @@ def main() -> int:
     if not options.smoke and "batch" in sections:
         log("validation cost per event (in process, no HTTP)")
         results["validation"] = validation_cost()
-    with Stack(web_processes=2, celery_workers=2) as stack:
+    web_processes = int(os.environ.get("BENCH_WEB_PROCESSES", "2"))
+    with Stack(web_processes=web_processes, celery_workers=2) as stack:
         if "batch" in sections:
             sampler = RssSampler(stack)
             sampler.start()
-            log(f"section 1: batch ingest, {clients} clients for {seconds:.0f}s on 2 web masters")
+            log(f"section 1: batch ingest, {clients} clients, {len(stack.ports)} web masters")
             results["batchIngest"] = batch_ingest(stack, clients=clients, seconds=seconds)
             ingest_ended = time.time()
             sampler.running = False
@@ -821,6 +833,11 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
     return table
 
 
+def _spread_text(run: dict) -> str:
+    spread = run["clientMeanMs"]
+    return f"mean latency per client: {spread['fastest']} to {spread['slowest']} ms"
+
+
 def _cpu_text(cpu: dict) -> str:
     return ", ".join(f"{group} {ms}" for group, ms in cpu.items())
 
@@ -839,6 +856,7 @@ def print_table(results: dict, output: Path) -> None:
             f"p50 {batch['p50Ms']} ms, p99 {batch['p99Ms']} ms, non-2xx {batch['non2xx']}, "
             f"accepted {batch['eventsAccepted']}, stored {batch['eventsStored']}"
         )
+        print(f"   {_spread_text(batch)}")
         print(
             f"   raw COPY of the same {batch['rawCopyRows']} rows: "
             f"{batch['rawCopyRowsPerSecond']} rows/s; ratio {batch['ratioToRawCopy']}"
@@ -857,6 +875,7 @@ def print_table(results: dict, output: Path) -> None:
                 f"p50 {run['p50Ms']} ms, p99 {run['p99Ms']} ms, accepted {run['accepted']}, "
                 f"stored frequencies {run['storedFrequencySum']}, deadlocks {run['deadlocks']}"
             )
+            print(f"   {_spread_text(run)}")
             print(
                 f"   raw: the service's statement {run['rawStatementsPerSecond']}/s "
                 f"(ratio {run['ratioToRawStatement']}); the group-row upsert alone "
