@@ -1,9 +1,10 @@
 """`make bench` / `make bench-smoke`: load the production stack and compare it with raw PostgreSQL.
 
-Starts, on a fresh PostgreSQL database and the bench's Redis database: two gunicorn masters
-(gunicorn.conf.py, two ports, as two hosts behind a load balancer would be; BENCH_WEB_PROCESSES
-changes how many) and two Celery workers; loads them from a separate process (bench/load.py); prints a table with pass/fail per
-target and writes bench/results.json. Every throughput is a ratio to a raw baseline measured
+Starts, on a fresh PostgreSQL database and the bench's Redis database: four single-worker
+gunicorn masters (gunicorn.conf.py, four ports, as upstreams behind a load balancer would be;
+BENCH_WEB_PROCESSES and WEB_CONCURRENCY change the layout) and two Celery workers; loads them
+from a separate process (bench/load.py); prints a table with pass/fail per target and writes
+bench/results.json. Every throughput is a ratio to a raw baseline measured
 in the same run, since absolute numbers on a shared machine drift. docs/performance.md says
 how to read it. The smoke run is the same with 3 seconds of load and fewer clients; it fails
 only on correctness (an error answer, a lost event, a stack that does not start).
@@ -111,7 +112,9 @@ class Stack:
             # Every client is 127.0.0.1: keep the limiter's Redis round trip, never its 429.
             "TELEMETRY_RATE_LIMIT": "1000000000",
             "ERRORS_RATE_LIMIT": "1000000000",
-            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+            # One worker per master: the clients, spread over the ports like a balancer would,
+            # then spread evenly over the workers (docs/performance.md, "Layout").
+            "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "1"),
             "LOG_LEVEL": "WARNING",
             "GUNICORN_LOG_LEVEL": "warning",
             "PYTHONWARNINGS": "ignore",
@@ -695,7 +698,7 @@ def main() -> int:
     if not options.smoke and "batch" in sections:
         log("validation cost per event (in process, no HTTP)")
         results["validation"] = validation_cost()
-    web_processes = int(os.environ.get("BENCH_WEB_PROCESSES", "2"))
+    web_processes = int(os.environ.get("BENCH_WEB_PROCESSES", "4"))
     with Stack(web_processes=web_processes, celery_workers=2) as stack:
         if "batch" in sections:
             sampler = RssSampler(stack)
@@ -909,7 +912,7 @@ def print_table(results: dict, output: Path) -> None:
         print(
             f"scale-out: {scale['webProcesses']} gunicorn masters, "
             f"{scale['celeryWorkersAnswering']}/{scale['celeryWorkersStarted']} Celery workers "
-            "answering; no lost events is checked across both web processes"
+            "answering; no lost events is checked across all web processes"
         )
         rollup = scale["rollup"]
         print(
