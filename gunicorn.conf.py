@@ -4,6 +4,10 @@ Sized for a small host (2 cores): ingestion is CPU-bound Python (JSON, validatio
 so one process per core plus one keeps both cores busy while another waits on PostgreSQL,
 and two threads per process overlap database round trips without a GIL fight. Every value
 can be overridden from the environment; see docs/performance.md for the measurements.
+
+Behind a load balancer that keeps connections open, run several of these with
+WEB_CONCURRENCY=1, one port each, as separate upstreams: a keep-alive connection stays with the
+worker that accepted it, and workers of one master accept unevenly (README, "Performance").
 """
 
 import multiprocessing
