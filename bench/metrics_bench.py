@@ -15,6 +15,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -54,6 +55,33 @@ LATERAL (SELECT CASE
     WHEN r < 0.95 THEN 'session_start' WHEN r < 0.99 THEN 'session_end' ELSE 'error' END AS type
     FROM (SELECT random() + i * 0 AS r) AS roll) AS kind
 """
+
+# Events per INSERT statement of load_events.
+LOAD_CHUNK = 1_000_000
+
+
+def load_events(cursor, *, events: int, days: int, now: datetime) -> None:
+    """Insert `events` events (LOAD_SQL, about 20 per session) stamped evenly from `days` days
+    less two hours before `now` to a minute before it, a million per statement; then VACUUM
+    ANALYZE the table. `cursor` is a Django or psycopg cursor in autocommit mode."""
+    # The first hour past retention is never rolled up (its raw events may be half purged).
+    span = days * 86_400 - 2 * 3_600
+    start = now - timedelta(seconds=span + 60)
+    sessions_per_day = max(1, events // days // 20)
+    for first in range(0, events, LOAD_CHUNK):
+        cursor.execute(
+            LOAD_SQL,
+            {
+                "first": first,
+                "last": min(events, first + LOAD_CHUNK) - 1,
+                "total": events,
+                "days": days,
+                "sessions": sessions_per_day,
+                "start": start,
+                "span": span,
+            },
+        )
+    cursor.execute("VACUUM ANALYZE telemetry_telemetryevent")
 
 
 def percentile(values, quantile):
@@ -103,8 +131,6 @@ def run(args) -> dict:
     import django
 
     django.setup()
-    from datetime import timedelta
-
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
@@ -117,30 +143,9 @@ def run(args) -> dict:
     call_command("migrate", verbosity=0)
     figures: dict = {"events": args.events, "days": args.days}
 
-    now = timezone.now()
-    # The first hour past retention is never rolled up (its raw events may be half purged).
-    span = args.days * 86_400 - 2 * 3_600
-    start = now - timedelta(seconds=span + 60)
-    sessions_per_day = max(1, args.events // args.days // 20)
-    chunk = 1_000_000
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        for first in range(0, args.events, chunk):
-            last = min(args.events, first + chunk) - 1
-            cursor.execute(
-                LOAD_SQL,
-                {
-                    "first": first,
-                    "last": last,
-                    "total": args.events,
-                    "days": args.days,
-                    "sessions": sessions_per_day,
-                    "start": start,
-                    "span": span,
-                },
-            )
-            print(f"loaded {last + 1} events", file=sys.stderr)
-        cursor.execute("VACUUM ANALYZE telemetry_telemetryevent")
+        load_events(cursor, events=args.events, days=args.days, now=timezone.now())
     figures["loadSeconds"] = round(time.perf_counter() - started, 1)
 
     started = time.perf_counter()
