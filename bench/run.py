@@ -847,12 +847,14 @@ def main() -> int:
             }
         if "errors" in sections and errors_available(stack):
             log("section 2: error ingest vs the raw statement and the raw upsert")
-            clients, seconds = (10, 2.0) if options.smoke else (50, 10.0)
-            results["emptyApiView"] = empty_view_cost(stack, clients=clients, seconds=seconds)
+            error_clients, error_seconds = (10, 2.0) if options.smoke else (50, 10.0)
+            results["emptyApiView"] = empty_view_cost(
+                stack, clients=error_clients, seconds=error_seconds
+            )
             results["errorIngest"] = error_ingest(
                 stack,
-                clients=clients,
-                seconds=seconds,
+                clients=error_clients,
+                seconds=error_seconds,
                 distinct_counts=(10,) if options.smoke else (1, 10, 1000),
                 empty_view=results["emptyApiView"],
             )
