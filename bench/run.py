@@ -1,13 +1,14 @@
 """`make bench` / `make bench-smoke`: load the production stack and compare it with raw PostgreSQL.
 
-Starts, on a fresh PostgreSQL database and the bench's Redis database: four single-worker
-gunicorn masters (gunicorn.conf.py, four ports, as upstreams behind a load balancer would be;
-BENCH_WEB_PROCESSES and WEB_CONCURRENCY change the layout) and two Celery workers; loads them
-from a separate process (bench/load.py); prints a table with pass/fail per target and writes
-bench/results.json. Every throughput is a ratio to a raw baseline measured
-in the same run, since absolute numbers on a shared machine drift. docs/performance.md says
-how to read it. The smoke run is the same with 3 seconds of load and fewer clients; it fails
-only on correctness (an error answer, a lost event, a stack that does not start).
+Starts, on a fresh PostgreSQL database and the bench's Redis database: four gunicorn masters
+of one single-threaded worker (gunicorn.conf.py, four ports, as upstreams behind a load
+balancer would be; BENCH_WEB_PROCESSES, WEB_CONCURRENCY and GUNICORN_THREADS change that) and
+two Celery workers; loads them from a separate process (bench/load.py); prints a table with
+pass/fail per target and writes bench/results.json. Every throughput is a ratio to a raw
+baseline measured in the same run, since absolute numbers on a shared machine drift.
+docs/performance.md says how to read it. The smoke run is the same with 3 seconds of load and
+fewer clients; it fails only on correctness (an error answer, a lost event, a stack that does
+not start).
 """
 
 import argparse
@@ -115,9 +116,11 @@ class Stack:
             # Every client is 127.0.0.1: keep the limiter's Redis round trip, never its 429.
             "TELEMETRY_RATE_LIMIT": "1000000000",
             "ERRORS_RATE_LIMIT": "1000000000",
-            # One worker per master: the clients, spread over the ports like a balancer would,
-            # then spread evenly over the workers (docs/performance.md, "Layout").
+            # One single-threaded worker per master: the clients, spread over the ports like a
+            # balancer would, then spread evenly over the workers and wait for no GIL
+            # (docs/performance.md, "Layout").
             "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "1"),
+            "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "1"),
             "LOG_LEVEL": "WARNING",
             "GUNICORN_LOG_LEVEL": "warning",
             "PYTHONWARNINGS": "ignore",
@@ -1039,7 +1042,8 @@ def print_table(results: dict, output: Path) -> None:
             print(f"   {_spread_text(run)}")
             print(
                 f"   raw: the service's statement {run['rawStatementsPerSecond']}/s "
-                f"(ratio {run['ratioToRawStatement']}); the group-row upsert alone "
+                f"(ratio {run['ratioToRawStatement']}, p99 {run['rawStatementP99Ms']} ms); "
+                "the group-row upsert alone "
                 f"{run['rawUpsertsPerSecond']}/s (ratio {run['ratioToRawUpsert']}, not a target)"
             )
             print(
