@@ -6,8 +6,9 @@ and two threads per process overlap database round trips without a GIL fight. Ev
 can be overridden from the environment; see docs/performance.md for the measurements.
 
 Behind a load balancer that keeps connections open, run several of these with
-WEB_CONCURRENCY=1, one port each, as separate upstreams: a keep-alive connection stays with the
-worker that accepted it, and workers of one master accept unevenly (README, "Performance").
+WEB_CONCURRENCY=1 GUNICORN_THREADS=1, one port each, as separate upstreams: a keep-alive
+connection stays with the worker that accepted it, workers of one master accept unevenly, and
+threads of one worker wait for each other's Python work (README, "Performance").
 """
 
 import multiprocessing
