@@ -268,7 +268,7 @@ ERROR_RETENTION_DAYS = env.int("ERROR_RETENTION_DAYS", default=90)
 HEALTH_RETENTION_DAYS = env.int("HEALTH_RETENTION_DAYS", default=30)
 RETENTION = {
     # After each delete batch, rest this many times as long as the batch took (0: no rest).
-    "BATCH_PAUSE_RATIO": env.float("RETENTION_BATCH_PAUSE_RATIO", default=1.0),
+    "BATCH_PAUSE_RATIO": env.float("RETENTION_BATCH_PAUSE_RATIO", default=2.0),
 }
 
 TELEMETRY = {
