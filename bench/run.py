@@ -206,6 +206,17 @@ class Stack:
             return sum(1 for name in replies if name.startswith("bench"))
         return 0
 
+    def send_rollup_task(self) -> None:
+        """Send the telemetry roll-up task to the Celery workers through the broker, as beat
+        does every 5 minutes."""
+        subprocess.run(
+            [BIN / "celery", "-A", "config", "call", "telemetry.rollup"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            check=True,
+        )
+
     def connect(self) -> psycopg.Connection:
         return psycopg.connect(self.database_url, autocommit=True)
 
@@ -577,13 +588,7 @@ def rollup_check(stack: Stack) -> dict:
     """Send the roll-up task twice at once to the two Celery workers; the roll-ups must count
     every raw event before the roll-up point exactly once."""
     for _ in range(2):
-        subprocess.run(
-            [BIN / "celery", "-A", "config", "call", "telemetry.rollup"],
-            cwd=ROOT,
-            env=stack.env,
-            capture_output=True,
-            check=True,
-        )
+        stack.send_rollup_task()
     until, stable = None, 0
     for _ in range(240):
         with stack.connect() as connection:
@@ -735,13 +740,7 @@ def _rollup_task(stack: Stack) -> dict:
             "SELECT coalesce(sum(count), 0) FROM telemetry_telemetryaggregate"
         ).fetchone()
     started = time.monotonic()
-    subprocess.run(
-        [BIN / "celery", "-A", "config", "call", "telemetry.rollup"],
-        cwd=ROOT,
-        env=stack.env,
-        capture_output=True,
-        check=True,
-    )
+    stack.send_rollup_task()
     while True:
         with stack.connect() as connection:
             row = connection.execute(
