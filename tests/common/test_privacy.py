@@ -99,6 +99,32 @@ def test_scrub_data__filters_nested_keys_and_bounds_depth_and_width():
     assert scrubbed["wide"]["_truncated"] is True
 
 
+def test_scrub_data__scrubs_values_of_every_kind_alike_at_the_top_and_nested():
+    value = {
+        "note": "mail ann@example.com",
+        "nul": "a\x00b",
+        "long": "x" * 300 + " ann@example.com",
+        "count": 3,
+        "ratio": 1.5,
+        "flag": True,
+        "none": None,
+        "list": ["ann@example.com", 2],
+        "token": "abc",
+    }
+    expected = {
+        "note": "mail [email]",
+        "nul": "ab",
+        "long": "x" * 300 + " [email]",
+        "count": 3,
+        "ratio": 1.5,
+        "flag": True,
+        "none": None,
+        "list": ["[email]", 2],
+        "token": "[Filtered]",
+    }
+    assert scrub_data({"nested": value, **value}) == {"nested": expected, **expected}
+
+
 def test_scrub_user_id__hashes_emails_and_keeps_opaque_ids():
     hashed = scrub_user_id("Ann@Example.com")
     assert hashed.startswith("hash:")
