@@ -179,6 +179,16 @@ def test_fast_validation__absent_severity_is_the_serializers_default_member():
     assert typed(data) == typed(serializer_validate(MINIMAL))
 
 
+def assert_both_validate(fields: dict, expected: dict | None) -> None:
+    """Assert that the fast validator and the serializer both turn MINIMAL plus `fields` into
+    MINIMAL plus `expected` (with the default severity), or both refuse it (`expected` None)."""
+    body = {**MINIMAL, **fields}
+    if expected is not None:
+        expected = {**MINIMAL, "severity": Severity.ERROR, **expected}
+    assert typed(report_validate(body)) == typed(expected)
+    assert typed(serializer_validate(body)) == typed(expected)
+
+
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
@@ -221,11 +231,7 @@ def test_fast_validation__absent_severity_is_the_serializers_default_member():
     ],
 )
 def test_fast_validation__borderline_fields(fields, expected):
-    body = {**MINIMAL, **fields}
-    if expected is not None:
-        expected = {**MINIMAL, "severity": Severity.ERROR, **expected}
-    assert typed(report_validate(body)) == typed(expected)
-    assert typed(serializer_validate(body)) == typed(expected)
+    assert_both_validate(fields, expected)
 
 
 class Text(str):
@@ -258,11 +264,7 @@ class Level(Enum):
     ],
 )
 def test_fast_validation__python_values_json_cannot_carry_agree_too(fields, expected):
-    body = {**MINIMAL, **fields}
-    if expected is not None:
-        expected = {**MINIMAL, "severity": Severity.ERROR, **expected}
-    assert typed(report_validate(body)) == typed(expected)
-    assert typed(serializer_validate(body)) == typed(expected)
+    assert_both_validate(fields, expected)
 
 
 def test_fast_validation__missing_required_fields_and_non_objects_are_refused():
