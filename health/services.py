@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from common.alerts import alert_send
+from alerts.services import alert_create, alert_delivery_attempt, alert_send_unrecorded
 from common.retention import delete_in_batches
 from errors.selectors import error_occurrence_count_since, error_open_critical_count
 from health import probes
@@ -93,13 +93,14 @@ def health_check_run(*, store: bool) -> dict:
 
 def _alert_unstored(*, document: dict) -> None:
     """Alert, at most hourly while the cache answers, that checks cannot be stored (so their
-    status changes cannot be told apart)."""
+    status changes cannot be told apart). The database is failing, so the alert is sent
+    once, now, without a delivery record to retry it from."""
     try:
         first_in_hour = cache.add("health:unstored-alert", True, timeout=60 * 60)
     except Exception:
         first_in_hour = True
     if first_in_hour:
-        alert_send(
+        alert_send_unrecorded(
             kind="health.status_changed",
             title=f"Health is {document['status']} and checks cannot be stored",
             payload={"status": document["status"], "reasons": document["reasons"]},
@@ -226,9 +227,11 @@ def _periodic_check(*, latest: HealthSnapshot | None, now: datetime, known: bool
 def health_snapshot_store(*, document: dict) -> HealthSnapshot:
     """Store `document` as a snapshot; alert when its status differs from the previous one.
 
-    The first snapshot counts as a change from healthy. Alerts are delivered here, not through
-    the broker, because a broken broker is one of the things they report.
+    The first snapshot counts as a change from healthy. The alert is recorded with the
+    snapshot and attempted from this thread, not through the broker, because a broken broker
+    is one of the things it reports; a failed delivery is retried like any other.
     """
+    deliveries = []
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -247,21 +250,25 @@ def health_snapshot_store(*, document: dict) -> HealthSnapshot:
             rss_mb=document["memory"]["rssMB"],
             document=document,
         )
-    if snapshot.status != (snapshot.previous_status or HealthStatus.HEALTHY):
-        health_alert_send(snapshot=snapshot)
+        if snapshot.status != (snapshot.previous_status or HealthStatus.HEALTHY):
+            deliveries = health_alert_create(snapshot=snapshot)
+    for delivery in deliveries:
+        alert_delivery_attempt(delivery_id=delivery.pk)
     return snapshot
 
 
-def health_alert_send(*, snapshot: HealthSnapshot) -> dict:
-    """Send the status-change alert of `snapshot` to the alert channels."""
+def health_alert_create(*, snapshot: HealthSnapshot) -> list:
+    """Record the status-change alert of `snapshot` for the caller to attempt; return its
+    deliveries."""
     previous = snapshot.previous_status or HealthStatus.HEALTHY
     if snapshot.status == HealthStatus.HEALTHY:
         title = f"Health recovered: healthy again (was {previous})"
     else:
         title = f"Health is {snapshot.status} (was {previous})"
-    return alert_send(
+    return alert_create(
         kind="health.status_changed",
         title=title,
+        enqueue=False,
         payload={
             "status": snapshot.status,
             "previousStatus": previous,
