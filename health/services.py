@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from alerts.selectors import alert_delivery_summary
 from alerts.services import alert_create, alert_delivery_attempt, alert_send_unrecorded
 from common.retention import delete_in_batches
 from errors.selectors import error_occurrence_count_since, error_open_critical_count
@@ -19,6 +20,7 @@ from telemetry.selectors import telemetry_active_sessions_since, telemetry_event
 
 SESSION_WINDOW_MINUTES = 5
 ERROR_RATE_WINDOW_HOURS = 1
+ALERTS_GIVEN_UP_WINDOW_HOURS = 24
 # Serialises concurrent stores (beat and an external cron) so a change alerts exactly once.
 _SNAPSHOT_LOCK_ID = 0x4EA17
 
@@ -46,6 +48,8 @@ def health_check_run(*, store: bool) -> dict:
 
     reasons = list(figures.pop("reasons"))
     statuses = [figures["database"]["status"], figures["errorRate"]["status"]]
+    if figures["alerts"]["givenUp"]:
+        statuses.append(HealthStatus.DEGRADED)
     cache = _component("cache", probed["cache"], reasons)
     broker = _component("broker", probed["broker"], reasons)
     broker.setdefault("transport", probes.broker_transport())
@@ -75,6 +79,7 @@ def health_check_run(*, store: bool) -> dict:
         "sessions": figures["sessions"],
         "errorRate": figures["errorRate"],
         "criticalErrors": figures["criticalErrors"],
+        "alerts": figures["alerts"],
         "memory": probes.memory_usage(),
         "sentry": {"enabled": probes.sentry_enabled()},
         "periodicCheck": periodic,
@@ -143,6 +148,12 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             errors, total = timed("errorRate", lambda: _error_counts(now=now))
             critical = timed("criticalErrors", error_open_critical_count)
             latest = timed("periodicCheck", health_snapshot_latest)
+            alerts = timed(
+                "alerts",
+                lambda: alert_delivery_summary(
+                    given_up_since=now - timedelta(hours=ALERTS_GIVEN_UP_WINDOW_HOURS)
+                ),
+            )
     except DatabaseError as error:
         reasons.append(f"The database did not answer: {probes.describe_failure(error)}")
         return {
@@ -160,6 +171,12 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
                 "status": HealthStatus.UNHEALTHY,
             },
             "criticalErrors": {"open": None},
+            "alerts": {
+                "waiting": None,
+                "givenUp": None,
+                "windowHours": ALERTS_GIVEN_UP_WINDOW_HOURS,
+                "latestGivenUp": None,
+            },
             "periodicCheck": _periodic_check(latest=None, now=now, known=False),
             "reasons": reasons,
             "timings": timings,
@@ -179,6 +196,13 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             f"Error rate {rate:.2f} % in the last hour is at or above "
             f"{config['ERROR_RATE_PERCENT'][0]:g} %."
         )
+    if alerts["givenUp"]:
+        latest_given_up = alerts["latestGivenUp"]
+        reasons.append(
+            f"{alerts['givenUp']} alert deliveries were given up in the last "
+            f"{ALERTS_GIVEN_UP_WINDOW_HOURS} hours (latest by {latest_given_up['channel']}: "
+            f"{latest_given_up['lastError']})."
+        )
     return {
         "database": {"status": database_status, "latencyMs": latency},
         "sessions": {"active": sessions, "windowMinutes": SESSION_WINDOW_MINUTES},
@@ -190,6 +214,7 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             "status": rate_status,
         },
         "criticalErrors": {"open": critical},
+        "alerts": {**alerts, "windowHours": ALERTS_GIVEN_UP_WINDOW_HOURS},
         "periodicCheck": _periodic_check(latest=latest, now=now, known=True),
         "reasons": reasons,
         "timings": timings,
