@@ -1,14 +1,21 @@
 """A hung Redis or broker (a real local socket that accepts and never answers): every endpoint
-answers within 3 s with its data stored, /api/health/extended says which part is down, and the
-alerts that could not be enqueued are delivered once the broker is back."""
+answers within 3 s with its data stored, in process and from a real gunicorn worker,
+/api/health/extended says which part is down, and the alerts that could not be enqueued are
+delivered once the broker is back."""
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 
 from alerts.models import AlertDelivery
 from alerts.tasks import alert_deliver_due_task
@@ -48,8 +55,8 @@ def hung_port():
     stop.set()
     thread.join(timeout=5)
     listener.close()
-    for connection in held:
-        connection.close()
+    for client in held:
+        client.close()
 
 
 def _point_celery_at(url: str, options: dict) -> None:
@@ -215,3 +222,87 @@ def test_hung_redis__after_one_timeout_the_next_requests_do_not_wait_again(
     # One cache timeout and one broker timeout in all, not two per report.
     assert time.monotonic() - started < ANSWER_WITHIN_SECONDS
     assert AlertDelivery.objects.filter(status="pending").count() == 6
+
+
+def _database_url() -> str:
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{database['NAME']}"
+    return (
+        f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _http(method: str, url: str, body: dict | None = None) -> tuple[int, dict, float]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, content = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, content = error.code, error.read()
+    return status, json.loads(content), time.monotonic() - started
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn__a_hung_redis_never_stops_the_worker_answering(hung_port, tmp_path):
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": f"redis://127.0.0.1:{hung_port}/0",
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{hung_port}/0",
+        "ALERT_WEBHOOK_URL": "http://127.0.0.1:9/never-reached",
+        "TELEMETRY_ENABLED": "true",
+        "PORT": str(port),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "2",
+    }
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
+        cwd=django_settings.BASE_DIR,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _http("GET", f"{base}/api/health")
+                break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
+                assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
+                time.sleep(0.2)
+        for n in range(3):
+            critical = {"errorType": f"Crash{n}", "message": "down", "severity": "critical"}
+            status, _, seconds = _http("POST", f"{base}/api/errors", critical)
+            assert (status, seconds < ANSWER_WITHIN_SECONDS) == (201, True)
+        status, body, seconds = _http("GET", f"{base}/api/health")
+        assert (status, body, seconds < ANSWER_WITHIN_SECONDS) == (200, {"status": "ok"}, True)
+        _, document, seconds = _http("GET", f"{base}/api/health/extended")
+        assert seconds < ANSWER_WITHIN_SECONDS
+        assert (document["cache"]["status"], document["broker"]["status"]) == (
+            "unhealthy",
+            "unhealthy",
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    assert ErrorLog.objects.filter(severity="critical").count() == 3
+    assert AlertDelivery.objects.filter(status="pending").count() == 3
