@@ -190,6 +190,19 @@ def _give_up(delivery: AlertDelivery, *, reason: str) -> None:
     )
 
 
+def alert_deliveries_retry(*, delivery_ids: list[int]) -> int:
+    """Give the given-up deliveries among `delivery_ids` a fresh round of tries, due now (the
+    receiver was fixed); return how many."""
+    return AlertDelivery.objects.filter(
+        pk__in=delivery_ids, status=AlertDeliveryStatus.FAILED
+    ).update(
+        status=AlertDeliveryStatus.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        finished_at=None,
+    )
+
+
 def alert_send_unrecorded(*, kind: str, title: str, payload: dict) -> dict:
     """Send an alert to every configured channel once, now, without recording it (for when the
     database itself is failing); return which channels took it."""

@@ -230,3 +230,25 @@ def test_purge_expired__removes_finished_deliveries_past_retention(settings, rec
     AlertDelivery.objects.filter(pk=fresh.pk).update(status="sent", next_attempt_at=None)
     call_command("purge_expired")
     assert set(AlertDelivery.objects.values_list("title", flat=True)) == {"waiting", "fresh"}
+
+
+def test_alert_delivery_admin__retries_given_up_deliveries_once_the_receiver_is_fixed(
+    receiver, settings, admin_client_logged_in
+):
+    settings.ALERTS = {**settings.ALERTS, "MAX_ATTEMPTS": 1}
+    receiver.script = ["500"]
+    given_up, sent = (
+        alert_create(kind="test.kind", title=title, payload={}, enqueue=False)[0]
+        for title in ("given up", "sent")
+    )
+    assert attempt_due() == 1
+    assert AlertDelivery.objects.get(pk=given_up.pk).status == "failed"
+    response = admin_client_logged_in.post(
+        "/admin/alerts/alertdelivery/",
+        {"action": "retry_given_up", "_selected_action": [given_up.pk, sent.pk]},
+        follow=True,
+    )
+    assert "1 given-up deliveries will be tried again" in response.content.decode()
+    assert attempt_due() == 1
+    assert AlertDelivery.objects.get(pk=given_up.pk).status == "sent"
+    assert sorted(alert["title"] for alert in receiver.accepted) == ["given up", "sent"]
