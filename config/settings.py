@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "common",
+    "alerts",
     "telemetry",
     "errors",
     "feedback",
@@ -114,6 +115,8 @@ if REDIS_URL:
                 # A hung Redis must not hang a request: fail fast and let the caller degrade.
                 "SOCKET_CONNECT_TIMEOUT": 1,
                 "SOCKET_TIMEOUT": 1,
+                # ...and after a failure, skip Redis for OUTAGE_SKIP_SECONDS (common/cache.py).
+                "CONNECTION_POOL_CLASS": "common.cache.CircuitBreakerConnectionPool",
             },
         }
     }
@@ -210,6 +213,8 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # --- Celery ------------------------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+# Seconds one connect, send or read to the broker may take (requests enqueue on it).
+CELERY_BROKER_TIMEOUT = env.float("CELERY_BROKER_TIMEOUT", default=1.0)
 if CELERY_BROKER_URL == "filesystem://":
     # The embedded broker: queues are files under var/broker, so `make run` needs no server.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -219,9 +224,19 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(VAR_DIR / "broker-control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
+    # A hung broker must not hang the request that enqueues: bound every socket operation.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "read_timeout": CELERY_BROKER_TIMEOUT,
+        "write_timeout": CELERY_BROKER_TIMEOUT,
+    }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_timeout": CELERY_BROKER_TIMEOUT,
+        "socket_connect_timeout": CELERY_BROKER_TIMEOUT,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -238,7 +253,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-daily": {"task": "common.purge_expired", "schedule": crontab(hour=3, minute=17)},
     "health-check-every-5-minutes": {"task": "health.check", "schedule": 5 * 60.0},
     "telemetry-rollup": {"task": "telemetry.rollup", "schedule": crontab(minute="*/5")},
+    # Catch-up for deliveries whose enqueue failed, and the retries of failed ones.
+    "alerts-deliver-due": {"task": "alerts.deliver_due", "schedule": 60.0},
 }
+# After the cache or the broker fails, this process skips it for this many seconds, so a hung
+# Redis costs one timeout per interval instead of one per request.
+OUTAGE_SKIP_SECONDS = env.float("OUTAGE_SKIP_SECONDS", default=15.0)
 
 # --- The service -------------------------------------------------------------------------------
 
@@ -262,6 +282,19 @@ if IS_PRODUCTION and SENTRY_DSN:
 CRON_SECRET = env.str("CRON_SECRET", default="")
 ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
+ALERTS = {
+    # A failed delivery is retried after 1, 2, 4, 8 … minutes (at most BACKOFF_MAX_SECONDS
+    # apart) and given up, at ERROR in the log and in the admin, after MAX_ATTEMPTS tries:
+    # 8 tries span about two hours of receiver outage.
+    "MAX_ATTEMPTS": env.int("ALERT_MAX_ATTEMPTS", default=8),
+    "BACKOFF_BASE_SECONDS": env.int("ALERT_BACKOFF_SECONDS", default=60),
+    "BACKOFF_MAX_SECONDS": 60 * 60,
+    "WEBHOOK_TIMEOUT_SECONDS": 5,
+    "EMAIL_TIMEOUT_SECONDS": 10,
+    # A delivery being attempted is not picked by another worker for this long.
+    "LEASE_SECONDS": 120,
+    "RETENTION_DAYS": env.int("ALERT_RETENTION_DAYS", default=30),
+}
 
 TELEMETRY_RETENTION_DAYS = env.int("TELEMETRY_RETENTION_DAYS", default=30)
 ERROR_RETENTION_DAYS = env.int("ERROR_RETENTION_DAYS", default=90)

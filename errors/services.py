@@ -1,7 +1,6 @@
 """Writes of the errors app: recording reports, triage status, alerts and retention."""
 
 import functools
-import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -9,8 +8,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from common.alerts import alert_send
+from alerts.services import alert_create
 from common.api import ApiError
+from common.enqueue import task_enqueue_on_commit
 from common.privacy import scrub_data, scrub_text, scrub_url, scrub_user_id
 from common.retention import delete_in_batches
 from errors import tasks
@@ -25,8 +25,6 @@ from errors.models import (
     ErrorStatusChange,
     Severity,
 )
-
-logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_LENGTH = 2000
 MAX_STACK_LENGTH = 16000
@@ -94,8 +92,9 @@ def error_report(*, payload: dict, request_user_agent: str = "") -> tuple[ErrorL
     `payload` is the validated camelCase data of POST /api/errors. Text is scrubbed before it
     is stored; the group's frequency, severity (the highest seen), latest context and status
     (resolved → regressed when seen in another build) change in one atomic upsert, so
-    concurrent reports never lose an increment or create two groups. Alerts and spike checks
-    are enqueued after commit.
+    concurrent reports never lose an increment or create two groups. An alert it warrants
+    (a new critical group, a regression) is recorded as pending deliveries right after the
+    report, so it survives a broker outage; spike checks are enqueued after commit.
     """
     group_values, occurrence_values, hour = report_values(
         payload=payload, request_user_agent=request_user_agent
@@ -111,11 +110,11 @@ def error_report(*, payload: dict, request_user_agent: str = "") -> tuple[ErrorL
     created = error.frequency == 1
 
     if created and error.severity == Severity.CRITICAL:
-        _enqueue(tasks.error_alert_task, error.pk, "error.new_critical")
+        error_alert_create(error=error, kind="error.new_critical")
     if regressed:
-        _enqueue(tasks.error_alert_task, error.pk, "error.regression")
+        error_alert_create(error=error, kind="error.regression")
     if error.status != ErrorStatus.IGNORED and _is_spike_checkpoint(hour_count):
-        _enqueue(tasks.error_spike_check_task, error.pk, hour.isoformat())
+        task_enqueue_on_commit(task=tasks.error_spike_check_task, args=(error.pk, hour.isoformat()))
     return error, created
 
 
@@ -330,17 +329,6 @@ def _is_spike_checkpoint(hour_count: int) -> bool:
     return multiple & (multiple - 1) == 0
 
 
-def _enqueue(task, *args) -> None:
-    def send():
-        try:
-            task.delay(*args)
-        except Exception:
-            # A broker outage must not fail the report that was already stored.
-            logger.exception("Could not enqueue %s%r", task.name, args)
-
-    transaction.on_commit(send)
-
-
 def error_set_status(*, error: ErrorLog, status: str, by=None) -> ErrorLog:
     """Move `error` to `status` (acknowledged, resolved or ignored) and return it refreshed.
 
@@ -379,43 +367,49 @@ def error_set_status(*, error: ErrorLog, status: str, by=None) -> ErrorLog:
     return error
 
 
-def error_alert_send(*, error_id: int, kind: str) -> bool:
-    """Send the `kind` alert for a group unless it was alerted in the last interval (an hour by
-    default) or is ignored; return whether it was sent."""
+ALERT_TITLES = {
+    "error.new_critical": "New critical error",
+    "error.regression": "Regression",
+    "error.spike": "Error spike",
+}
+
+
+def error_alert_create(*, error: ErrorLog, kind: str) -> bool:
+    """Record the `kind` alert of `error` for delivery unless the group was alerted in the last
+    interval (an hour by default) or is ignored; return whether it was recorded.
+
+    The interval decides whether an alert is made; once made, its delivery is retried until
+    the receiver takes it (alerts.services), so the interval never drops an alert.
+    """
     now = timezone.now()
     interval = timedelta(seconds=settings.ERRORS["ALERT_INTERVAL_SECONDS"])
-    claimed = (
-        ErrorLog.objects.filter(pk=error_id)
-        .filter(Q(last_alerted_at__isnull=True) | Q(last_alerted_at__lte=now - interval))
-        .exclude(status=ErrorStatus.IGNORED)
-        .update(last_alerted_at=now)
-    )
-    if not claimed:
-        return False
-    error = ErrorLog.objects.get(pk=error_id)
-    titles = {
-        "error.new_critical": "New critical error",
-        "error.regression": "Regression",
-        "error.spike": "Error spike",
-    }
-    alert_send(
-        kind=kind,
-        title=f"{titles.get(kind, kind)}: {error.error_type}: {error.message[:120]}",
-        payload={
-            "errorId": str(error.pk),
-            "errorType": error.error_type,
-            "message": error.message,
-            "severity": error.severity,
-            "status": error.status,
-            "frequency": error.frequency,
-            "usersAffected": error.users_affected,
-            "firstSeen": error.first_seen.isoformat(),
-            "lastSeen": error.last_seen.isoformat(),
-            "buildId": error.build_id,
-            "environment": error.environment,
-            "resolvedInBuild": error.resolved_in_build,
-        },
-    )
+    with transaction.atomic():
+        claimed = (
+            ErrorLog.objects.filter(pk=error.pk)
+            .filter(Q(last_alerted_at__isnull=True) | Q(last_alerted_at__lte=now - interval))
+            .exclude(status=ErrorStatus.IGNORED)
+            .update(last_alerted_at=now)
+        )
+        if not claimed:
+            return False
+        alert_create(
+            kind=kind,
+            title=f"{ALERT_TITLES.get(kind, kind)}: {error.error_type}: {error.message[:120]}",
+            payload={
+                "errorId": str(error.pk),
+                "errorType": error.error_type,
+                "message": error.message,
+                "severity": error.severity,
+                "status": error.status,
+                "frequency": error.frequency,
+                "usersAffected": error.users_affected,
+                "firstSeen": error.first_seen.isoformat(),
+                "lastSeen": error.last_seen.isoformat(),
+                "buildId": error.build_id,
+                "environment": error.environment,
+                "resolvedInBuild": error.resolved_in_build,
+            },
+        )
     return True
 
 
@@ -438,9 +432,10 @@ def error_spike_check(*, error_id: int, hour: datetime) -> bool:
     usual = previous / baseline_hours
     if current < config["SPIKE_MIN_COUNT"] or current < config["SPIKE_FACTOR"] * max(usual, 1):
         return False
-    if not ErrorLog.objects.filter(pk=error_id, first_seen__lt=hour).exists():
+    error = ErrorLog.objects.filter(pk=error_id, first_seen__lt=hour).first()
+    if error is None:
         return False
-    return error_alert_send(error_id=error_id, kind="error.spike")
+    return error_alert_create(error=error, kind="error.spike")
 
 
 def error_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:

@@ -1,16 +1,8 @@
-"""Celery tasks of the errors app: alerts and spike checks, enqueued after a report commits."""
+"""Celery tasks of the errors app: spike checks, enqueued after a report commits."""
 
 from datetime import datetime
 
 from celery import shared_task
-
-
-@shared_task(name="errors.alert")
-def error_alert_task(error_id: int, kind: str) -> bool:
-    """Send the `kind` alert for one error group (at most one per group per hour)."""
-    from errors.services import error_alert_send
-
-    return error_alert_send(error_id=error_id, kind=kind)
 
 
 @shared_task(name="errors.spike_check")

@@ -39,6 +39,24 @@ class _CriticalErrorsSerializer(serializers.Serializer):
     open = serializers.IntegerField(allow_null=True, help_text="Unresolved critical errors.")
 
 
+class _AlertGivenUpSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    channel = serializers.CharField(help_text="webhook or email")
+    lastError = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class _AlertsSerializer(serializers.Serializer):
+    waiting = serializers.IntegerField(
+        allow_null=True, help_text="Deliveries not made yet (first try or a retry pending)."
+    )
+    givenUp = serializers.IntegerField(
+        allow_null=True, help_text="Deliveries given up within the window; degraded when any."
+    )
+    windowHours = serializers.IntegerField()
+    latestGivenUp = _AlertGivenUpSerializer(allow_null=True)
+
+
 class _MemorySerializer(serializers.Serializer):
     rssMB = serializers.FloatField(allow_null=True)
     peakRssMB = serializers.FloatField()
@@ -69,6 +87,7 @@ class HealthDocumentSerializer(serializers.Serializer):
     sessions = _SessionsSerializer()
     errorRate = _ErrorRateSerializer()
     criticalErrors = _CriticalErrorsSerializer()
+    alerts = _AlertsSerializer()
     memory = _MemorySerializer()
     sentry = _SentrySerializer()
     periodicCheck = _PeriodicCheckSerializer()

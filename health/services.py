@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from common.alerts import alert_send
+from alerts.selectors import alert_delivery_summary
+from alerts.services import alert_create, alert_delivery_attempt, alert_send_unrecorded
 from common.retention import delete_in_batches
 from errors.selectors import error_occurrence_count_since, error_open_critical_count
 from health import probes
@@ -19,6 +20,7 @@ from telemetry.selectors import telemetry_active_sessions_since, telemetry_event
 
 SESSION_WINDOW_MINUTES = 5
 ERROR_RATE_WINDOW_HOURS = 1
+ALERTS_GIVEN_UP_WINDOW_HOURS = 24
 # Serialises concurrent stores (beat and an external cron) so a change alerts exactly once.
 _SNAPSHOT_LOCK_ID = 0x4EA17
 
@@ -46,6 +48,8 @@ def health_check_run(*, store: bool) -> dict:
 
     reasons = list(figures.pop("reasons"))
     statuses = [figures["database"]["status"], figures["errorRate"]["status"]]
+    if figures["alerts"]["givenUp"]:
+        statuses.append(HealthStatus.DEGRADED)
     cache = _component("cache", probed["cache"], reasons)
     broker = _component("broker", probed["broker"], reasons)
     broker.setdefault("transport", probes.broker_transport())
@@ -75,6 +79,7 @@ def health_check_run(*, store: bool) -> dict:
         "sessions": figures["sessions"],
         "errorRate": figures["errorRate"],
         "criticalErrors": figures["criticalErrors"],
+        "alerts": figures["alerts"],
         "memory": probes.memory_usage(),
         "sentry": {"enabled": probes.sentry_enabled()},
         "periodicCheck": periodic,
@@ -93,13 +98,14 @@ def health_check_run(*, store: bool) -> dict:
 
 def _alert_unstored(*, document: dict) -> None:
     """Alert, at most hourly while the cache answers, that checks cannot be stored (so their
-    status changes cannot be told apart)."""
+    status changes cannot be told apart). The database is failing, so the alert is sent
+    once, now, without a delivery record to retry it from."""
     try:
         first_in_hour = cache.add("health:unstored-alert", True, timeout=60 * 60)
     except Exception:
         first_in_hour = True
     if first_in_hour:
-        alert_send(
+        alert_send_unrecorded(
             kind="health.status_changed",
             title=f"Health is {document['status']} and checks cannot be stored",
             payload={"status": document["status"], "reasons": document["reasons"]},
@@ -142,6 +148,12 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             errors, total = timed("errorRate", lambda: _error_counts(now=now))
             critical = timed("criticalErrors", error_open_critical_count)
             latest = timed("periodicCheck", health_snapshot_latest)
+            alerts = timed(
+                "alerts",
+                lambda: alert_delivery_summary(
+                    given_up_since=now - timedelta(hours=ALERTS_GIVEN_UP_WINDOW_HOURS)
+                ),
+            )
     except DatabaseError as error:
         reasons.append(f"The database did not answer: {probes.describe_failure(error)}")
         return {
@@ -159,6 +171,12 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
                 "status": HealthStatus.UNHEALTHY,
             },
             "criticalErrors": {"open": None},
+            "alerts": {
+                "waiting": None,
+                "givenUp": None,
+                "windowHours": ALERTS_GIVEN_UP_WINDOW_HOURS,
+                "latestGivenUp": None,
+            },
             "periodicCheck": _periodic_check(latest=None, now=now, known=False),
             "reasons": reasons,
             "timings": timings,
@@ -178,6 +196,13 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             f"Error rate {rate:.2f} % in the last hour is at or above "
             f"{config['ERROR_RATE_PERCENT'][0]:g} %."
         )
+    if alerts["givenUp"]:
+        latest_given_up = alerts["latestGivenUp"]
+        reasons.append(
+            f"{alerts['givenUp']} alert deliveries were given up in the last "
+            f"{ALERTS_GIVEN_UP_WINDOW_HOURS} hours (latest by {latest_given_up['channel']}: "
+            f"{latest_given_up['lastError']})."
+        )
     return {
         "database": {"status": database_status, "latencyMs": latency},
         "sessions": {"active": sessions, "windowMinutes": SESSION_WINDOW_MINUTES},
@@ -189,6 +214,7 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             "status": rate_status,
         },
         "criticalErrors": {"open": critical},
+        "alerts": {**alerts, "windowHours": ALERTS_GIVEN_UP_WINDOW_HOURS},
         "periodicCheck": _periodic_check(latest=latest, now=now, known=True),
         "reasons": reasons,
         "timings": timings,
@@ -226,9 +252,11 @@ def _periodic_check(*, latest: HealthSnapshot | None, now: datetime, known: bool
 def health_snapshot_store(*, document: dict) -> HealthSnapshot:
     """Store `document` as a snapshot; alert when its status differs from the previous one.
 
-    The first snapshot counts as a change from healthy. Alerts are delivered here, not through
-    the broker, because a broken broker is one of the things they report.
+    The first snapshot counts as a change from healthy. The alert is recorded with the
+    snapshot and attempted from this thread, not through the broker, because a broken broker
+    is one of the things it reports; a failed delivery is retried like any other.
     """
+    deliveries = []
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -247,21 +275,25 @@ def health_snapshot_store(*, document: dict) -> HealthSnapshot:
             rss_mb=document["memory"]["rssMB"],
             document=document,
         )
-    if snapshot.status != (snapshot.previous_status or HealthStatus.HEALTHY):
-        health_alert_send(snapshot=snapshot)
+        if snapshot.status != (snapshot.previous_status or HealthStatus.HEALTHY):
+            deliveries = health_alert_create(snapshot=snapshot)
+    for delivery in deliveries:
+        alert_delivery_attempt(delivery_id=delivery.pk)
     return snapshot
 
 
-def health_alert_send(*, snapshot: HealthSnapshot) -> dict:
-    """Send the status-change alert of `snapshot` to the alert channels."""
+def health_alert_create(*, snapshot: HealthSnapshot) -> list:
+    """Record the status-change alert of `snapshot` for the caller to attempt; return its
+    deliveries."""
     previous = snapshot.previous_status or HealthStatus.HEALTHY
     if snapshot.status == HealthStatus.HEALTHY:
         title = f"Health recovered: healthy again (was {previous})"
     else:
         title = f"Health is {snapshot.status} (was {previous})"
-    return alert_send(
+    return alert_create(
         kind="health.status_changed",
         title=title,
+        enqueue=False,
         payload={
             "status": snapshot.status,
             "previousStatus": previous,

@@ -5,6 +5,8 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
+from common.cache import cache_breakers_reset
+from common.enqueue import broker_breaker
 from tests.factories import UserFactory
 
 
@@ -14,6 +16,17 @@ def clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def outage_breakers_closed():
+    """Start every test trusting the cache and the broker again (a test may have tripped a
+    breaker by pointing them at a hung server)."""
+    cache_breakers_reset()
+    broker_breaker.reset()
+    yield
+    cache_breakers_reset()
+    broker_breaker.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""A real Celery worker consumes tasks from the configured broker (filesystem or Redis)."""
+"""A real Celery worker consumes tasks from the configured broker (filesystem or Redis): the
+retention run, and an alert delivery enqueued when its report commits."""
 
 import time
 from datetime import timedelta
@@ -8,9 +9,12 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.utils import timezone
 
+from alerts.models import AlertDelivery
 from common.tasks import purge_expired_task
 from config.celery import app as celery_app
+from errors.services import error_report
 from telemetry.models import TelemetryEvent
+from tests.alerts.conftest import ScriptedReceiver
 from tests.factories import TelemetryEventFactory
 
 
@@ -28,3 +32,35 @@ def test_worker__runs_the_retention_task_sent_through_the_broker():
             assert time.monotonic() < deadline, "the worker did not run the task within 20 s"
             time.sleep(0.2)
     assert TelemetryEvent.objects.filter(pk=fresh.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker__delivers_an_alert_enqueued_when_its_report_commits(settings):
+    receiver = ScriptedReceiver()
+    settings.ALERT_WEBHOOK_URL = receiver.url
+    settings.ALERT_EMAILS = []
+    celery_app.control.purge()
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            error, created = error_report(
+                payload={"errorType": "DbDown", "message": "no db", "severity": "critical"}
+            )
+            assert created
+            deadline = time.monotonic() + 20
+            while not receiver.accepted:
+                assert time.monotonic() < deadline, "the worker did not deliver within 20 s"
+                time.sleep(0.2)
+    finally:
+        receiver.close()
+    assert receiver.accepted[0]["errorId"] == str(error.pk)
+    assert AlertDelivery.objects.get().status == "sent"
+
+
+def test_beat__delivers_due_alerts_every_minute():
+    entries = [
+        entry
+        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        if entry["task"] == "alerts.deliver_due"
+    ]
+    assert [entry["schedule"] for entry in entries] == [60.0]
+    assert celery_app.tasks["alerts.deliver_due"]

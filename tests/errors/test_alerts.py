@@ -1,5 +1,6 @@
 """Alerts: new critical group, regression and spike, delivered by a Celery task to a real
-local HTTP receiver and by e-mail, at most one per group per hour."""
+local HTTP receiver and by e-mail, at most one per group per hour; a delivery outlives a
+failing receiver and a hung broker."""
 
 import json
 from datetime import timedelta
@@ -41,8 +42,8 @@ def test_alert__new_critical_group_posts_json_to_the_webhook_once(
     assert sent[0]["kind"] == "error.new_critical"
     assert sent[0]["title"] == "New critical error: DbDown: no db"
     assert sent[0]["errorId"] == str(ErrorLog.objects.get(error_type="DbDown").pk)
-    # The task runs after both reports committed, so it reports the current count.
-    assert (sent[0]["severity"], sent[0]["frequency"]) == ("critical", 2)
+    # The alert describes the group as it was when the alert was made: its first report.
+    assert (sent[0]["severity"], sent[0]["frequency"]) == ("critical", 1)
 
 
 def test_alert__regression_is_sent_and_a_same_build_report_is_not(
