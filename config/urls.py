@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from common.views import api_not_found, server_error
+from common.views import api_not_found, bad_request, permission_denied, server_error
 from feedback.views import DemoPageView
 
 urlpatterns = [
@@ -24,5 +24,7 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = bad_request
+handler403 = permission_denied
 handler404 = api_not_found
 handler500 = server_error
