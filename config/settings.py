@@ -350,6 +350,8 @@ HEALTH = {
 FEEDBACK = {
     "MAX_SCREENSHOT_BYTES": 5 * 1024 * 1024,
     "MAX_SCREENSHOT_SIDE": 8000,
+    # Decoded pixels, checked before decoding (a 7680×4320 screen is 33 million).
+    "MAX_SCREENSHOT_PIXELS": 40_000_000,
     # A 5 MB screenshot as a base64 data: URL is about 6.7 MB, plus the other fields.
     "MAX_BODY_BYTES": 8 * 1024 * 1024,
     "RATE_LIMIT_REQUESTS": env.int("FEEDBACK_RATE_LIMIT", default=10),

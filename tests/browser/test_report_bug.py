@@ -6,7 +6,7 @@ from PIL import Image
 from errors.models import ErrorLog
 from feedback.models import FeedbackSubmission
 from tests.factories import UserFactory
-from tests.feedback.conftest import image_bytes
+from tests.feedback.conftest import image_bytes, same_picture
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_report_bug__keyboard_user_sends_a_report_with_a_screenshot(page, wait_f
     assert "HeadlessChrome" in feedback.user_agent
     assert feedback.session_id == page.evaluate("window.telemetry.sessionId")
     assert feedback.screenshot.name.endswith(".png")
-    assert feedback.screenshot.read() == screenshot.read_bytes()
+    assert same_picture(feedback.screenshot.read(), screenshot.read_bytes())
     error = ErrorLog.objects.get()
     assert (error.error_type, feedback.error) == ("UserReport", error)
     assert error.metadata["screenshot"] == feedback.screenshot.name
