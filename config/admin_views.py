@@ -5,10 +5,12 @@ Every view here is wrapped in `AdminSite.admin_view` by `config.admin`, so it is
 
 from datetime import timedelta
 
-from django.contrib import messages
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -304,3 +306,17 @@ def health_dashboard(request, *, site):
         "recent_snapshots": snapshots[-10:][::-1],
     }
     return TemplateResponse(request, "admin/dashboards/health.html", context)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """Render the page a locked-out staff login gets (django-axes' AXES_LOCKOUT_CALLABLE): 429,
+    saying why and for how long, inside the admin's look."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Too many failed logins",
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": minutes,
+    }
+    # Rendered at once: django-axes returns this from a middleware, after template responses render.
+    return render(request, "admin/login_locked_out.html", context, status=429)
