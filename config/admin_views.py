@@ -127,16 +127,18 @@ def errors_dashboard(request, *, site):
 
 
 def _trend_bars(counts: list[int]) -> str:
-    """Return the trend's bars as HTML, each as high as its count in percent of the highest.
+    """Return the trend's bars as HTML, each as high as its count in percent of the highest
+    (in steps of 5 %).
 
     Built here rather than in the template: the template loop over 50 rows of 24 bars took
     most of the triage page's server time.
     """
     peak = max(counts, default=0) or 1
+    # A class per 5 % step rather than a style attribute, which the Content-Security-Policy refuses.
     return format_html_join(
         "",
-        '<span style="height:{}%" title="{}"></span>',
-        ((round(100 * count / peak), count) for count in counts),
+        '<span class="bar-{}" title="{}"></span>',
+        ((round(20 * count / peak), count) for count in counts),
     )
 
 

@@ -62,6 +62,7 @@ def test_metrics_dashboard__charts_draw_and_refresh_fetches_new_data(staff_page,
     # The page itself was not reloaded: the refreshes came from the JSON endpoint.
     assert int(root.get_attribute("data-refresh-count")) >= 2
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_metrics_dashboard__empty_window_says_so(staff_page, wait_for):
@@ -69,6 +70,7 @@ def test_metrics_dashboard__empty_window_says_so(staff_page, wait_for):
     page.goto("/admin/metrics/?window=24h")
     page.locator("#metrics-empty").wait_for(state="visible")
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_errors_dashboard__resolve_one_error_from_the_triage_page(staff_page):
@@ -103,6 +105,7 @@ def test_errors_dashboard__resolve_one_error_from_the_triage_page(staff_page):
     assert "Status set to resolved" in page.locator("#status-history").inner_text()
     screenshot(page, "admin-error-detail")
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_health_dashboard__history_charts_draw(staff_page):
@@ -116,6 +119,7 @@ def test_health_dashboard__history_charts_draw(staff_page):
     assert page.locator("#health-status").inner_text() in {"healthy", "degraded", "unhealthy"}
     screenshot(page, "admin-health")
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_index__leads_with_the_dashboards(staff_page):

@@ -39,6 +39,7 @@ def test_login__twelve_wrong_passwords_lock_the_account_out_with_a_clear_page(st
     assert f"after {limit} wrong passwords" in page
     assert "Try again in 15 minutes" in page
     assert "Telemetry &amp; Monitoring" in page, "the page is inside the admin's look"
+    assert "script-src 'self'" in answers[-1]["Content-Security-Policy"]
 
 
 def test_login__the_right_password_during_the_lockout_is_refused(staff, settings):
