@@ -108,6 +108,25 @@ def test_errors_dashboard__resolve_one_error_from_the_triage_page(staff_page):
     assert page.csp_violations == []
 
 
+def test_errors_dashboard__select_all_ticks_every_row_and_bulk_resolves(staff_page):
+    errors = [
+        error_report(payload={"errorType": f"Error{n}", "message": f"Broke {n}"})[0]
+        for n in range(3)
+    ]
+    page = staff_page
+    page.goto("/admin/errors/")
+
+    page.get_by_label("Select all").check()
+    assert page.locator("input[name=ids]:checked").count() == 3
+    page.get_by_label("Bulk action").select_option("resolve")
+    page.get_by_role("button", name="Apply to selected").click()
+
+    page.get_by_text("3 error(s) marked resolved.").wait_for()
+    assert {ErrorLog.objects.get(pk=e.pk).status for e in errors} == {ErrorStatus.RESOLVED}
+    assert page.page_errors == []
+    assert page.csp_violations == []
+
+
 def test_health_dashboard__history_charts_draw(staff_page):
     for _ in range(3):
         health_check_run(store=True)
