@@ -1,4 +1,5 @@
-"""The Content-Security-Policy header of the service's own HTML pages (Django 5.2 has none).
+"""Project middleware: the Content-Security-Policy of the service's own HTML pages (Django 5.2
+has none), and the answer to a request body that never arrives in full.
 
 Pages show text that clients sent (error messages, feedback, pages, user agents); the policy
 makes sure that text can never run as script: scripts, styles and everything else load from
@@ -8,6 +9,9 @@ this origin only, and no inline script, inline handler or style attribute is obe
 from functools import wraps
 
 from django.conf import settings
+from django.http import HttpResponse, UnreadablePostError
+
+from common.api import error_json_response
 
 HEADER = "Content-Security-Policy"
 
@@ -40,3 +44,23 @@ def content_security_policy(policy: str):
         return wrapped
 
     return decorator
+
+
+class UnreadableBodyMiddleware:
+    """Answer 408 when a view could not read the request body: it did not arrive before the
+    server's deadline (config/gunicorn_worker.py), or the client went away while sending it."""
+
+    message = "The request body did not arrive in time; the connection is closed."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, UnreadablePostError):
+            return None
+        if request.path.startswith("/api/"):
+            return error_json_response(self.message, status_code=408)
+        return HttpResponse(self.message, status=408, content_type="text/plain")

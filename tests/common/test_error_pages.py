@@ -2,8 +2,10 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import UnreadablePostError
 from django.test import Client, RequestFactory
 
+from common.middleware import UnreadableBodyMiddleware
 from common.views import csrf_failure, permission_denied
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +77,18 @@ def test_error_pages__csrf_failure_and_permission_denied_answer_json_only_under_
         assert response["Content-Type"].startswith(
             "application/json" if json_expected else "text/html"
         )
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"), [("/api/feedback", "application/json"), ("/admin/login/", "text/")]
+)
+def test_unreadable_body__answers_408_in_the_shape_of_the_path(path, content_type):
+    request = RequestFactory().post(path)
+
+    response = UnreadableBodyMiddleware(lambda request: None).process_exception(
+        request, UnreadablePostError("the client stopped sending")
+    )
+
+    assert response.status_code == 408
+    assert response["Content-Type"].startswith(content_type)
+    assert b"did not arrive in time" in response.content
