@@ -2,7 +2,9 @@
 
 import pytest
 
+from errors.services import error_report
 from tests.browser.test_dashboards import screenshot
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -53,5 +55,23 @@ def test_csp__the_api_docs_render_every_operation_under_their_policy(page):
     page.locator(".opblock-summary-path", has_text="/api/telemetry/batch").first.wait_for()
     assert page.locator(".opblock").count() > 10
     screenshot(page, "api-docs")
+    assert page.page_errors == []
+    assert page.csp_violations == []
+
+
+def test_csp__the_admins_own_pages_and_widgets_work_under_the_policy(page, log_in):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    log_in(staff)
+    error_report(payload={"errorType": "TypeError", "message": "<b>not bold</b>"})
+
+    for path in ("/admin/errors/errorlog/", "/admin/auth/user/", "/admin/auth/user/add/"):
+        page.goto(path)
+        page.locator("#content").wait_for()
+    page.goto(f"/admin/auth/user/{staff.pk}/change/")
+    # The date and time shortcuts are drawn by the admin's scripts.
+    page.get_by_role("link", name="Today").first.click()
+    page.get_by_role("link", name="Now").first.click()
+
+    assert page.locator("#id_date_joined_0").input_value() != ""
     assert page.page_errors == []
     assert page.csp_violations == []
