@@ -130,14 +130,20 @@ def read_json_body(request, *, max_bytes: int):
 
 
 def client_address(request) -> str:
-    """Return the client's IP address for rate limiting only; it is never stored.
+    """Return the client's IP address for rate limiting only ("unknown" when there is none);
+    it is never stored."""
+    return client_ip(request) or "unknown"
+
+
+def client_ip(request) -> str | None:
+    """Return the client's IP address, or None when the request carries none.
 
     Behind reverse proxies (USE_X_FORWARDED_FOR=true) take the X-Forwarded-For entry
     TRUSTED_PROXY_COUNT places from the right: each trusted proxy appends the address it saw,
     and everything to the left of those entries is written by the client itself. A header
     with fewer entries, or an entry that is not an IP address, falls back to REMOTE_ADDR.
     """
-    remote = _normalized_ip(request.META.get("REMOTE_ADDR", "")) or "unknown"
+    remote = _normalized_ip(request.META.get("REMOTE_ADDR", "")) or None
     if not settings.USE_X_FORWARDED_FOR:
         return remote
     trusted = max(1, settings.TRUSTED_PROXY_COUNT)

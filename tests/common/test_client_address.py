@@ -7,7 +7,7 @@ from django.test import RequestFactory, override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.api import client_address
+from common.api import client_address, client_ip
 
 
 def request_from(remote_addr="10.0.0.1", forwarded=None):
@@ -111,3 +111,12 @@ def test_rate_limit__rotating_the_left_most_forwarded_entry_does_not_escape_it(
 
     assert statuses == [200, 200, 200, 429, 429, 429]
     assert other_client.status_code == 200
+
+
+def test_client_ip__is_none_without_an_address_and_client_address_says_unknown(settings):
+    settings.USE_X_FORWARDED_FOR = False
+    request = RequestFactory().get("/")
+    request.META.pop("REMOTE_ADDR")
+
+    assert client_ip(request) is None
+    assert client_address(request) == "unknown"
