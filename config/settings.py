@@ -129,7 +129,7 @@ else:
 
 # django-axes refuses logins that are locked out, then Django's own backend checks the password.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "common.auth.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -116,3 +116,11 @@ def test_login__api_token_and_session_clients_are_not_throttled(staff, api_clien
     answer = api_client.get("/api/errors", HTTP_AUTHORIZATION=f"Token {token.key}")
 
     assert answer.status_code == 200
+
+
+def test_login__authenticating_without_a_request_checks_only_the_password(staff):
+    from django.contrib.auth import authenticate
+
+    assert authenticate(username="ann", password=PASSWORD) == staff
+    assert authenticate(username="ann", password="wrong") is None
+    assert Client().login(username="ann", password=PASSWORD)
