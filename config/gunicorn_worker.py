@@ -46,7 +46,7 @@ class DeadlineSocket(socket.socket):
     """A client socket whose reads wait no later than the current request's deadline."""
 
     arrived_at = 0.0
-    deadline = float("inf")
+    deadline: float | None = None
     send_timeout = None
     timed_out = False
 
@@ -60,7 +60,10 @@ class DeadlineSocket(socket.socket):
 
     def recv(self, bufsize, flags=0):
         """Read what has arrived; wait for more only until the deadline."""
-        self.settimeout(max(0.0, self.deadline - time.monotonic()))
+        if self.deadline is None:
+            self.settimeout(None)
+        else:
+            self.settimeout(max(0.0, self.deadline - time.monotonic()))
         try:
             return super().recv(bufsize, flags)
         except (BlockingIOError, TimeoutError):

@@ -185,3 +185,24 @@ def test_gunicorn__a_slow_but_steady_upload_is_answered(gunicorn_server):
     assert head.startswith(b"HTTP/1.1 200 "), answer
     assert json.loads(payload)["recorded"] == 1
     assert TelemetryEvent.objects.filter(page="/slow-upload").count() == 1
+
+
+def test_deadline_socket__reads_what_arrived_even_late_and_refuses_to_wait_past_the_deadline():
+    from config.gunicorn_worker import DeadlineSocket, RequestReadTimeout
+
+    server_end, client_end = socket.socketpair()
+    sock = DeadlineSocket.adopt(server_end)
+    with sock, client_end:
+        client_end.sendall(b"arrived")
+        sock.deadline = time.monotonic() - 1
+
+        assert sock.recv(100) == b"arrived"
+        with pytest.raises(RequestReadTimeout):
+            sock.recv(100)
+        assert sock.timed_out
+
+        sock.deadline = time.monotonic() + 0.3
+        started = time.monotonic()
+        with pytest.raises(RequestReadTimeout):
+            sock.recv(100)
+        assert 0.1 < time.monotonic() - started < 2
