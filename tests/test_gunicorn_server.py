@@ -98,13 +98,17 @@ def get(port: int, path: str, *, timeout: float) -> tuple[int, bytes]:
         client.close()
 
 
-def half_sent_body(port: int) -> socket.socket:
-    """Open a connection that declares 1000 bytes of body and sends ten."""
+def half_sent_body(
+    port: int,
+    path: bytes = b"/api/telemetry/batch",
+    content_type: bytes = b"application/json",
+    start: bytes = b'{"events":',
+) -> socket.socket:
+    """Open a connection that declares 1000 bytes of body and sends only its start."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.sendall(
-        b"POST /api/telemetry/batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
-        b'{"events":'
+        b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\n"
+        b"Content-Length: 1000\r\n\r\n%s" % (path, content_type, start)
     )
     return sock
 
@@ -119,9 +123,24 @@ def read_until_closed(sock: socket.socket, *, timeout: float) -> bytes:
     return received
 
 
-def test_gunicorn__a_body_shorter_than_its_content_length_is_cut_off_with_408(gunicorn_server):
+@pytest.mark.parametrize(
+    ("path", "content_type", "start"),
+    [
+        (b"/api/telemetry/batch", b"application/json", b'{"events":'),
+        (
+            b"/api/feedback",
+            b"multipart/form-data; boundary=xyz",
+            b'--xyz\r\nContent-Disposition: form-data; name="message"\r\n\r\nIt br',
+        ),
+        (b"/api/1/envelope/", b"application/x-sentry-envelope", b'{"event_id":'),
+    ],
+    ids=["json", "multipart", "sentry-envelope"],
+)
+def test_gunicorn__a_body_shorter_than_its_content_length_is_cut_off_with_408(
+    gunicorn_server, path, content_type, start
+):
     port = gunicorn_server()
-    sock = half_sent_body(port)
+    sock = half_sent_body(port, path, content_type, start)
     started = time.monotonic()
 
     answer = read_until_closed(sock, timeout=BODY_TIMEOUT + SLACK + 5)
