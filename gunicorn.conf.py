@@ -16,8 +16,17 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-worker_class = "gthread"
+# gthread with a bound on the time a request may take to arrive (config/gunicorn_worker.py):
+# a client that sends less than its Content-Length, or trickles its headers, is cut off.
+worker_class = "config.gunicorn_worker.DeadlineThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# Seconds from a request's first byte until its headers, and its body, must have arrived; the
+# body's bound allows an 8 MB feedback upload at about 2 Mbit/s. Behind a proxy that buffers
+# bodies (README, "Production deployment") they arrive at once and these never bite.
+header_timeout = float(os.environ.get("GUNICORN_HEADER_TIMEOUT", "10"))
+body_timeout = float(os.environ.get("GUNICORN_BODY_TIMEOUT", "30"))
+# Seconds writing one response may take (a client that does not read holds a thread too).
+send_timeout = float(os.environ.get("GUNICORN_SEND_TIMEOUT", "30"))
 # Browsers and SDKs send batches back to back: keep connections open between them.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -31,3 +40,10 @@ backlog = 512
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker):
+    """Give each worker the arrival deadlines above (they are not gunicorn settings)."""
+    worker.header_timeout = header_timeout
+    worker.body_timeout = body_timeout
+    worker.send_timeout = send_timeout

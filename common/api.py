@@ -4,6 +4,7 @@ Every error answer is `{"success": false, "error": "<sentence>", "details": {...
 status (CONTRACT §3). Views raise `ApiError`; DRF's own exceptions are mapped here too.
 """
 
+import ipaddress
 import json
 import logging
 
@@ -129,13 +130,32 @@ def read_json_body(request, *, max_bytes: int):
 
 
 def client_address(request) -> str:
-    """Return the client's IP address for rate limiting only; it is never stored.
+    """Return the client's IP address for rate limiting only ("unknown" when there is none);
+    it is never stored."""
+    return client_ip(request) or "unknown"
 
-    Behind a reverse proxy set USE_X_FORWARDED_FOR=true so the proxy's address is not shared
-    by every client.
+
+def client_ip(request) -> str | None:
+    """Return the client's IP address, or None when the request carries none.
+
+    Behind reverse proxies (USE_X_FORWARDED_FOR=true) take the X-Forwarded-For entry
+    TRUSTED_PROXY_COUNT places from the right: each trusted proxy appends the address it saw,
+    and everything to the left of those entries is written by the client itself. A header
+    with fewer entries, or an entry that is not an IP address, falls back to REMOTE_ADDR.
     """
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    remote = _normalized_ip(request.META.get("REMOTE_ADDR", "")) or None
+    if not settings.USE_X_FORWARDED_FOR:
+        return remote
+    trusted = max(1, settings.TRUSTED_PROXY_COUNT)
+    entries = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    if len(entries) < trusted:
+        return remote
+    return _normalized_ip(entries[-trusted]) or remote
+
+
+def _normalized_ip(text: str) -> str:
+    """Return `text` as a canonical IP address, or "" when it is not one."""
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return ""

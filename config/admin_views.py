@@ -5,10 +5,12 @@ Every view here is wrapped in `AdminSite.admin_view` by `config.admin`, so it is
 
 from datetime import timedelta
 
-from django.contrib import messages
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -125,16 +127,18 @@ def errors_dashboard(request, *, site):
 
 
 def _trend_bars(counts: list[int]) -> str:
-    """Return the trend's bars as HTML, each as high as its count in percent of the highest.
+    """Return the trend's bars as HTML, each as high as its count in percent of the highest
+    (in steps of 5 %).
 
     Built here rather than in the template: the template loop over 50 rows of 24 bars took
     most of the triage page's server time.
     """
     peak = max(counts, default=0) or 1
+    # A class per 5 % step rather than a style attribute, which the Content-Security-Policy refuses.
     return format_html_join(
         "",
-        '<span style="height:{}%" title="{}"></span>',
-        ((round(100 * count / peak), count) for count in counts),
+        '<span class="bar-{}" title="{}"></span>',
+        ((round(20 * count / peak), count) for count in counts),
     )
 
 
@@ -304,3 +308,17 @@ def health_dashboard(request, *, site):
         "recent_snapshots": snapshots[-10:][::-1],
     }
     return TemplateResponse(request, "admin/dashboards/health.html", context)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """Render the page a locked-out staff login gets (django-axes' AXES_LOCKOUT_CALLABLE): 429,
+    saying why and for how long, inside the admin's look."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Too many failed logins",
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": minutes,
+    }
+    # Rendered at once: django-axes returns this from a middleware, after template responses render.
+    return render(request, "admin/login_locked_out.html", context, status=429)

@@ -6,6 +6,7 @@ and refuses to start without `SECRET_KEY`.
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,6 +35,7 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "common.views.csrf_failure"
 
 INSTALLED_APPS = [
     "config.apps.TelemetryAdminConfig",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "axes",
     "common",
     "alerts",
     "telemetry",
@@ -60,6 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "telemetry.middleware.SelfTelemetryMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "common.middleware.ContentSecurityPolicyMiddleware",
+    "common.middleware.UnreadableBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,6 +129,12 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# django-axes refuses logins that are locked out, then Django's own backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "common.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -206,6 +219,34 @@ SPECTACULAR_SETTINGS = {
 
 # Rate limits key on the client address; behind a proxy it comes from X-Forwarded-For.
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# How many proxies in front append to X-Forwarded-For; the client is that many from the right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+
+# Staff login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one client address, that pair may not log in for LOGIN_COOLOFF_MINUTES. The
+# attempts live in the database, so every worker and host shares them on SQLite and PostgreSQL.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "common.api.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.admin_views.login_locked_out"
+AXES_RESET_ON_SUCCESS = True
+# The cool-off runs from the lockout: attempts during it do not prolong it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Keep failed attempts only; successful logins are not logged with their address.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Locks are listed and lifted with manage.py axes_list_attempts / axes_reset_username.
+AXES_ENABLE_ADMIN = False
+
+# The service's HTML pages show client-sent text: nothing inline runs, nothing loads from elsewhere.
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
@@ -380,6 +421,9 @@ HEALTH = {
 FEEDBACK = {
     "MAX_SCREENSHOT_BYTES": 5 * 1024 * 1024,
     "MAX_SCREENSHOT_SIDE": 8000,
+    # Decoded pixels, checked before decoding: a 6K screen (6016×3384) is 20 million; each
+    # million costs about 7 MB of memory while the picture is re-encoded.
+    "MAX_SCREENSHOT_PIXELS": 24_000_000,
     # A 5 MB screenshot as a base64 data: URL is about 6.7 MB, plus the other fields.
     "MAX_BODY_BYTES": 8 * 1024 * 1024,
     "RATE_LIMIT_REQUESTS": env.int("FEEDBACK_RATE_LIMIT", default=10),

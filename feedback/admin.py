@@ -36,6 +36,9 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
     readonly_fields = tuple(name for name in fields if name != "status")
     actions = ("mark_in_progress", "mark_resolved", "mark_dismissed")
 
+    class Media:
+        css = {"all": ["admin/feedback.css"]}
+
     def get_queryset(self, request):
         return super().get_queryset(request).defer("metadata", "user_agent")
 
@@ -48,11 +51,11 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="screenshot")
     def thumbnail(self, obj):
-        return _screenshot_link(obj, style="max-height:48px;max-width:96px")
+        return _screenshot_link(obj, size="thumbnail")
 
     @admin.display(description="screenshot")
     def screenshot_large(self, obj):
-        return _screenshot_link(obj, style="max-width:640px")
+        return _screenshot_link(obj, size="large")
 
     @admin.display(description="error")
     def error_link(self, obj):
@@ -83,13 +86,14 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
         self._set_status(request, queryset, FeedbackStatus.DISMISSED)
 
 
-def _screenshot_link(feedback, *, style: str):
-    """Return the screenshot as an image linking to the full file, or a dash without one."""
+def _screenshot_link(feedback, *, size: str):
+    """Return the screenshot as an image linking to the full file, or a dash without one;
+    `size` names its class in admin/feedback.css."""
     if not feedback.screenshot:
         return "—"
     return format_html(
         '<a href="{0}" target="_blank" rel="noopener"><img src="{0}" alt="screenshot" '
-        'style="{1};border:1px solid #ccc"></a>',
+        'class="screenshot-{1}"></a>',
         feedback.screenshot.url,
-        style,
+        size,
     )

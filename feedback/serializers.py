@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from drf_spectacular.utils import extend_schema_field
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from rest_framework import serializers, status
 from rest_framework.fields import empty
 
@@ -83,30 +83,71 @@ def screenshot_bytes_from(value) -> bytes:
 
 
 def screenshot_check(content: bytes) -> Screenshot:
-    """Decode `content` with Pillow; return it as a Screenshot or raise a 400 ApiError.
+    """Decode `content` with Pillow and return it re-encoded from its pixels, or raise a 400
+    ApiError.
 
-    The client's file name and content type are ignored: only what Pillow finds counts.
+    The client's file name and content type are ignored: only what Pillow finds counts. The
+    stored file is written anew from the decoded pixels, turned the way its EXIF orientation
+    says, so no metadata (EXIF, XMP, text chunks, ICC profiles) and no bytes appended after
+    the image survive.
     """
-    max_side = settings.FEEDBACK["MAX_SCREENSHOT_SIDE"]
+    config = settings.FEEDBACK
     try:
-        with Image.open(io.BytesIO(content)) as image:
+        with Image.open(io.BytesIO(content), formats=list(SCREENSHOT_FORMATS)) as image:
             image_format, (width, height) = image.format, image.size
-            if image_format not in SCREENSHOT_FORMATS:
-                raise _not_an_image()
-            if width > max_side or height > max_side:
-                raise ApiError(
-                    f"The screenshot is {width}×{height} pixels; at most {max_side} "
-                    "pixels a side are accepted.",
-                    details={"field": "screenshot", "maxSide": max_side},
-                )
+            _refuse_oversize(width, height, config)
             image.verify()
+        with Image.open(io.BytesIO(content), formats=[image_format]) as image:
+            encoded, (width, height) = _reencode(image, image_format)
     except ApiError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise _not_an_image() from None
     return Screenshot(
-        content=content, extension=SCREENSHOT_FORMATS[image_format], width=width, height=height
+        content=encoded, extension=SCREENSHOT_FORMATS[image_format], width=width, height=height
     )
+
+
+def _refuse_oversize(width: int, height: int, config: dict) -> None:
+    """Refuse, from the image's header and before decoding it, a picture too large to keep."""
+    max_side, max_pixels = config["MAX_SCREENSHOT_SIDE"], config["MAX_SCREENSHOT_PIXELS"]
+    if width > max_side or height > max_side:
+        raise ApiError(
+            f"The screenshot is {width}×{height} pixels; at most {max_side} "
+            "pixels a side are accepted.",
+            details={"field": "screenshot", "maxSide": max_side},
+        )
+    if width * height > max_pixels:
+        raise ApiError(
+            f"The screenshot is {width}×{height} pixels; at most {max_pixels} "
+            "pixels in all are accepted.",
+            details={"field": "screenshot", "maxPixels": max_pixels},
+        )
+
+
+def _reencode(image: Image.Image, image_format: str) -> tuple[bytes, tuple[int, int]]:
+    """Return the image's pixels, upright, encoded afresh in `image_format`, and their size."""
+    image.load()
+    has_alpha = image_format != "JPEG" and image.has_transparency_data
+    pixels = image.convert("RGBA" if has_alpha else "RGB")
+    pixels = ImageOps.exif_transpose(pixels, in_place=False) if _rotated(image) else pixels
+    # Nothing of the upload but its pixels is written: no EXIF, ICC profile or text chunk.
+    pixels.info = {}
+    buffer = io.BytesIO()
+    pixels.save(buffer, format=image_format, **_ENCODER_OPTIONS[image_format])
+    return buffer.getvalue(), pixels.size
+
+
+def _rotated(image: Image.Image) -> bool:
+    """Return whether the image's EXIF orientation says to turn or mirror it."""
+    return image.getexif().get(ExifTags.Base.Orientation, 1) != 1
+
+
+_ENCODER_OPTIONS = {
+    "PNG": {},
+    "JPEG": {"quality": 90},
+    "WEBP": {"quality": 90},
+}
 
 
 class JsonObjectField(MetadataField):

@@ -63,7 +63,16 @@
     var host = d.createElement("div");
     host.id = "report-bug-root";
     var root = host.attachShadow({ mode: "open" });
-    root.innerHTML = "<style>" + CSS + "</style>" + HTML;
+    // A constructed style sheet is not inline style, so a host page's Content-Security-Policy
+    // without 'unsafe-inline' (this service's own pages included) does not refuse it.
+    if (root.adoptedStyleSheets && w.CSSStyleSheet && "replaceSync" in w.CSSStyleSheet.prototype) {
+      var sheet = new w.CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sheet];
+      root.innerHTML = HTML;
+    } else {
+      root.innerHTML = "<style>" + CSS + "</style>" + HTML;
+    }
     d.body.appendChild(host);
 
     var $ = function (sel) { return root.querySelector(sel); };

@@ -59,13 +59,24 @@ def browser():
 @pytest.fixture
 def page(browser, live_server, transactional_db):
     """Open a tab in a fresh browser context; JavaScript errors of the page are collected in
-    `page.page_errors` so a test can assert the host page stayed clean."""
+    `page.page_errors`, and Content-Security-Policy refusals in `page.csp_violations`, so a
+    test can assert the page stayed clean."""
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
     tab = context.new_page()
     tab.base_url = live_server.url
     tab.page_errors = []
     tab.on("pageerror", lambda error: tab.page_errors.append(error))
+    # Chromium reports every Content-Security-Policy refusal on the console.
+    tab.csp_violations = []
+    tab.on(
+        "console",
+        lambda message: (
+            tab.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield tab
     # Leave the page first so its unload requests (sendBeacon) land while the test database
     # still exists, not in the next test's flush.
@@ -82,7 +93,7 @@ def log_in(page, live_server):
         engine = import_string(settings.SESSION_ENGINE)
         session = engine.SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         page.context.add_cookies(

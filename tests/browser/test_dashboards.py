@@ -62,6 +62,7 @@ def test_metrics_dashboard__charts_draw_and_refresh_fetches_new_data(staff_page,
     # The page itself was not reloaded: the refreshes came from the JSON endpoint.
     assert int(root.get_attribute("data-refresh-count")) >= 2
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_metrics_dashboard__empty_window_says_so(staff_page, wait_for):
@@ -69,6 +70,7 @@ def test_metrics_dashboard__empty_window_says_so(staff_page, wait_for):
     page.goto("/admin/metrics/?window=24h")
     page.locator("#metrics-empty").wait_for(state="visible")
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_errors_dashboard__resolve_one_error_from_the_triage_page(staff_page):
@@ -103,6 +105,26 @@ def test_errors_dashboard__resolve_one_error_from_the_triage_page(staff_page):
     assert "Status set to resolved" in page.locator("#status-history").inner_text()
     screenshot(page, "admin-error-detail")
     assert page.page_errors == []
+    assert page.csp_violations == []
+
+
+def test_errors_dashboard__select_all_ticks_every_row_and_bulk_resolves(staff_page):
+    errors = [
+        error_report(payload={"errorType": f"Error{n}", "message": f"Broke {n}"})[0]
+        for n in range(3)
+    ]
+    page = staff_page
+    page.goto("/admin/errors/")
+
+    page.get_by_label("Select all").check()
+    assert page.locator("input[name=ids]:checked").count() == 3
+    page.get_by_label("Bulk action").select_option("resolve")
+    page.get_by_role("button", name="Apply to selected").click()
+
+    page.get_by_text("3 error(s) marked resolved.").wait_for()
+    assert {ErrorLog.objects.get(pk=e.pk).status for e in errors} == {ErrorStatus.RESOLVED}
+    assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_health_dashboard__history_charts_draw(staff_page):
@@ -116,6 +138,7 @@ def test_health_dashboard__history_charts_draw(staff_page):
     assert page.locator("#health-status").inner_text() in {"healthy", "degraded", "unhealthy"}
     screenshot(page, "admin-health")
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_index__leads_with_the_dashboards(staff_page):

@@ -6,7 +6,7 @@ from PIL import Image
 from errors.models import ErrorLog
 from feedback.models import FeedbackSubmission
 from tests.factories import UserFactory
-from tests.feedback.conftest import image_bytes
+from tests.feedback.conftest import image_bytes, same_picture
 
 pytestmark = pytest.mark.browser
 
@@ -41,11 +41,12 @@ def test_report_bug__keyboard_user_sends_a_report_with_a_screenshot(page, wait_f
     assert "HeadlessChrome" in feedback.user_agent
     assert feedback.session_id == page.evaluate("window.telemetry.sessionId")
     assert feedback.screenshot.name.endswith(".png")
-    assert feedback.screenshot.read() == screenshot.read_bytes()
+    assert same_picture(feedback.screenshot.read(), screenshot.read_bytes())
     error = ErrorLog.objects.get()
     assert (error.error_type, feedback.error) == ("UserReport", error)
     assert error.metadata["screenshot"] == feedback.screenshot.name
     assert page.page_errors == []
+    assert page.csp_violations == []
 
     page.keyboard.press("Escape")
     assert not dialog.is_visible()
@@ -120,6 +121,7 @@ def test_report_bug__a_network_failure_is_shown_and_the_text_kept(page):
     assert page.get_by_label("What happened?").input_value() == "Offline report"
     assert not FeedbackSubmission.objects.exists()
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_report_bug__a_refused_tab_capture_reopens_the_dialog_and_says_so(page):
@@ -137,6 +139,7 @@ def test_report_bug__a_refused_tab_capture_reopens_the_dialog_and_says_so(page):
     assert page.get_by_role("dialog", name="Report a bug").is_visible()
     assert page.get_by_label("What happened?").input_value() == "Kept while capturing"
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_report_bug__an_accepted_tab_capture_attaches_a_jpeg_of_the_stream(page):

@@ -29,6 +29,7 @@ def test_telemetry_js__page_view_session_start_and_custom_event_reach_the_databa
     assert page_view.page == "/demo/"
     assert {action.session_id, page_view.session_id} == {session_id}
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_telemetry_js__client_side_navigation_records_a_page_view_of_the_new_path(page, wait_for):
@@ -90,6 +91,7 @@ def test_telemetry_js__backs_off_after_a_429_and_delivers_the_events_later(
     assert statuses[:3] == [200, 429, 200]
     assert TelemetryEvent.objects.filter(type="page_view").count() == 1
     assert page.page_errors == []
+    assert page.csp_violations == []
 
 
 def test_telemetry_js__blocked_storage_does_not_break_the_host_page(page, wait_for):
@@ -103,4 +105,5 @@ def test_telemetry_js__blocked_storage_does_not_break_the_host_page(page, wait_f
 
     wait_for(lambda: TelemetryEvent.objects.filter(action="add_to_cart").exists())
     assert page.page_errors == []
+    assert page.csp_violations == []
     page.get_by_role("button", name="Report a bug").wait_for()

@@ -33,3 +33,13 @@ def image_bytes(image_format: str = "PNG", size=(40, 30), noise: bool = False) -
 
 def data_url(content: bytes, media_type: str = "image/png") -> str:
     return f"data:{media_type};base64,{base64.b64encode(content).decode()}"
+
+
+def same_picture(stored: bytes, sent: bytes) -> bool:
+    """Return whether two encoded images decode to the same format, size and pixels."""
+    with Image.open(io.BytesIO(stored)) as left, Image.open(io.BytesIO(sent)) as right:
+        return (left.format, left.size, left.convert("RGB").tobytes()) == (
+            right.format,
+            right.size,
+            right.convert("RGB").tobytes(),
+        )

@@ -1,0 +1,66 @@
+"""Project middleware: the Content-Security-Policy of the service's own HTML pages (Django 5.2
+has none), and the answer to a request body that never arrives in full.
+
+Pages show text that clients sent (error messages, feedback, pages, user agents); the policy
+makes sure that text can never run as script: scripts, styles and everything else load from
+this origin only, and no inline script, inline handler or style attribute is obeyed.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpResponse, UnreadablePostError
+
+from common.api import error_json_response
+
+HEADER = "Content-Security-Policy"
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send CONTENT_SECURITY_POLICY with every HTML response that has no policy of its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = settings.CONTENT_SECURITY_POLICY
+        content_type = response.get("Content-Type", "")
+        if policy and HEADER not in response and content_type.startswith("text/html"):
+            response[HEADER] = policy
+        return response
+
+
+def content_security_policy(policy: str):
+    """Decorate a view so its responses carry `policy` instead of the project's."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            response[HEADER] = policy
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+class UnreadableBodyMiddleware:
+    """Answer 408 when a view could not read the request body: it did not arrive before the
+    server's deadline (config/gunicorn_worker.py), or the client went away while sending it."""
+
+    message = "The request body did not arrive in time; the connection is closed."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, UnreadablePostError):
+            return None
+        if request.path.startswith("/api/"):
+            return error_json_response(self.message, status_code=408)
+        return HttpResponse(self.message, status=408, content_type="text/plain")
