@@ -331,7 +331,6 @@ def scrub_short_text(text: str, *, max_length: int) -> str:
 _UUID = re2.compile(
     r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 )
-_NUMBER = re2.compile(r"^\d+$")
 _LONG_HEX = re2.compile(r"^(?:0x)?[0-9a-fA-F]{12,}$")
 _HAS_DIGIT = re2.compile(r"\d")
 # cuid, cuid2, ulid, nanoid, Mongo ids: long runs of letters and digits containing a digit.
@@ -342,10 +341,15 @@ _EMAIL = re2.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 
 def is_identifier_segment(segment: str) -> bool:
     """Return whether a URL path segment looks like an identifier rather than a route word."""
-    value = unquote(segment)
+    value = unquote(segment) if "%" in segment else segment
     if not value:
         return False
-    if _NUMBER.match(value) or _UUID.match(value) or _EMAIL.fullmatch(value):
+    if value.isascii() and value.isdigit():
+        return True
+    # Every other identifier shape is at least 12 characters long or an e-mail address.
+    if len(value) < 12 and "@" not in value:
+        return False
+    if _UUID.match(value) or _EMAIL.fullmatch(value):
         return True
     has_digit = _HAS_DIGIT.search(value) is not None
     if has_digit and _LONG_HEX.match(value):
