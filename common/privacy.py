@@ -239,8 +239,9 @@ def _replacement(rule: Rule) -> Callable:
     mask = rule.mask
 
     def replace(match) -> str:
-        text, start, end = match.string, match.start(), match.end()
-        return mask(match.group(), text[max(0, start - 2) : start], text[end : end + 2])
+        text = match.string
+        start, end = match.span()
+        return mask(text[start:end], text[max(0, start - 2) : start], text[end : end + 2])
 
     return replace
 
