@@ -231,6 +231,38 @@ def _options():
     return options
 
 
+def rules_enabled() -> tuple[str, ...]:
+    """Return the names of the rules that run, defaults first, in their order; raise
+    ImproperlyConfigured for a settings.PRIVACY that names no rule or holds a bad pattern."""
+    return tuple(rule.name for rule in _enabled_rules())
+
+
+def _enabled_rules() -> list[Rule]:
+    config = getattr(settings, "PRIVACY", {})
+    disabled = set(config.get("DISABLED_RULES", ()))
+    unknown = disabled - set(RULE_NAMES)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"PRIVACY_DISABLED_RULES names no rule: {', '.join(sorted(unknown))}; "
+            f"the rules are {', '.join(RULE_NAMES)}."
+        )
+    rules = [rule for rule in RULES if rule.name not in disabled]
+    patterns = config.get("EXTRA_PATTERNS", ())
+    if not isinstance(patterns, list | tuple):
+        raise ImproperlyConfigured(
+            f"PRIVACY_EXTRA_PATTERNS must be a JSON list of strings, not {patterns!r}."
+        )
+    for index, pattern in enumerate(patterns):
+        try:
+            re2.compile(pattern)
+        except (re2.error, TypeError) as error:
+            raise ImproperlyConfigured(
+                f"PRIVACY_EXTRA_PATTERNS[{index}] is not an RE2 pattern: {pattern!r} ({error})."
+            ) from None
+        rules.append(Rule(f"extra_{index}", pattern))
+    return rules
+
+
 def _replacement(rule: Rule) -> Callable:
     """Return the function re2's sub calls with each finding of `rule`."""
     if rule.mask is None:
@@ -263,23 +295,7 @@ def _scrubber() -> _Scrubber | None:
     (an IP address inside what could still become an e-mail address) would make a combined
     search rescan that candidate after every finding.
     """
-    config = getattr(settings, "PRIVACY", {})
-    disabled = set(config.get("DISABLED_RULES", ()))
-    unknown = disabled - set(RULE_NAMES)
-    if unknown:
-        raise ImproperlyConfigured(
-            f"PRIVACY_DISABLED_RULES names no rule: {', '.join(sorted(unknown))}; "
-            f"the rules are {', '.join(RULE_NAMES)}."
-        )
-    rules = [rule for rule in RULES if rule.name not in disabled]
-    for index, pattern in enumerate(config.get("EXTRA_PATTERNS", ())):
-        try:
-            re2.compile(pattern)
-        except re2.error as error:
-            raise ImproperlyConfigured(
-                f"PRIVACY_EXTRA_PATTERNS[{index}] is not an RE2 pattern: {pattern!r} ({error})."
-            ) from None
-        rules.append(Rule(f"extra_{index}", pattern))
+    rules = _enabled_rules()
     if not rules:
         return None
     detect = re2.Set.SearchSet(_options())

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from common.privacy import (
     RULE_NAMES,
     is_sensitive_key,
+    rules_enabled,
     scrub_data,
     scrub_identifier,
     scrub_text,
@@ -142,7 +143,7 @@ RULE_CASES = {
 
 
 def test_rules__every_rule_has_a_case():
-    assert set(RULE_CASES) == set(RULE_NAMES)
+    assert set(RULE_CASES) == set(RULE_NAMES) == set(rules_enabled())
 
 
 @pytest.mark.parametrize("rule", RULE_NAMES)
@@ -160,6 +161,7 @@ def test_scrub_text__a_disabled_rule_masks_nothing(settings, rule):
 
 def test_scrub_text__internal_deployments_may_keep_ip_addresses(settings):
     settings.PRIVACY = {**settings.PRIVACY, "DISABLED_RULES": ["ip_address"]}
+    assert "ip_address" not in rules_enabled()
     assert scrub_text("from 10.0.0.7, mail ann@x.io") == "from 10.0.0.7, mail [email]"
 
 
@@ -173,6 +175,7 @@ def test_scrub_text__extra_patterns_are_filtered_too(settings):
     [
         ({"DISABLED_RULES": ["ip"]}, "PRIVACY_DISABLED_RULES names no rule: ip"),
         ({"EXTRA_PATTERNS": ["(?<=x)y"]}, "PRIVACY_EXTRA_PATTERNS[0] is not an RE2 pattern"),
+        ({"EXTRA_PATTERNS": "ACME-"}, "PRIVACY_EXTRA_PATTERNS must be a JSON list of strings"),
     ],
 )
 def test_scrub_text__a_wrong_configuration_says_what_is_wrong(settings, config, message):
