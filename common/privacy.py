@@ -439,8 +439,8 @@ def scrub_data(value, *, depth: int = 0):
             if index >= MAX_METADATA_KEYS:
                 result["_truncated"] = True
                 break
-            key = text_clean(str(key)[:100])
-            stored_key = scrub_short_text(key, max_length=100)
+            key = key[:100] if key.__class__ is str else str(key)[:100]
+            stored_key = _scrub_cached(key)
             if is_sensitive_key(key):
                 result[stored_key] = FILTERED
             else:
@@ -451,7 +451,9 @@ def scrub_data(value, *, depth: int = 0):
             return FILTERED
         return [scrub_data(item, depth=depth + 1) for item in value[:MAX_METADATA_KEYS]]
     if isinstance(value, str):
-        return scrub_short_text(value, max_length=1000)
+        if len(value) <= _CACHED_LENGTH:
+            return _scrub_cached(value)
+        return scrub_text(value, max_length=1000)
     return value
 
 
@@ -487,9 +489,11 @@ def scrub_identifier(value: str) -> str:
     if not value:
         return value
     value = text_clean(value)
-    if scrub_short_text(value, max_length=len(value)) == value:
-        return value
-    return hash_identifier(value)
+    if len(value) <= _CACHED_LENGTH:
+        scrubbed = _scrub_cached(value)
+    else:
+        scrubbed = scrub_text(value, max_length=len(value))
+    return value if scrubbed == value else hash_identifier(value)
 
 
 def scrub_user_id(value: str) -> str:
