@@ -11,10 +11,10 @@ clients send, so the rules below are the whole truth of what is removed (the REA
   in the text whatever the text; one RE2 set finds which rules have findings in one pass, and
   those rules then run in order, each over what the ones before it left, so a masked secret
   is never half-found again. settings.PRIVACY turns rules off by name and adds patterns.
-- URLs keep scheme, host (itself free text, so an IP address host is masked) and a valid port;
-  the query string and fragment are dropped; path segments that look like identifiers
-  (numbers, UUIDs, long hex, cuid or ulid tokens, e-mail addresses) become `[id]`. A URL that
-  does not parse loses only the part that does not.
+- URLs keep scheme, host and a valid port; the query string and fragment are dropped; path
+  segments that look like identifiers (numbers, UUIDs, long hex, cuid or ulid tokens, e-mail
+  and IP addresses) become `[id]`, and the path is free text. A URL that does not parse
+  loses only the part that does not.
 - Mapping keys that name secrets or personal data have their value replaced by `[Filtered]`,
   case-insensitively, at any depth; the keys themselves are free text.
 - Identifiers (user, session and anonymous IDs) in which a rule finds anything are replaced by
@@ -81,8 +81,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 class Rule:
     """A named rule: what RE2 `pattern` finds in free text is replaced by `placeholder`, or
     by what `mask(found, before, after)` returns when the decision needs the neighbouring
-    characters, which RE2 cannot look at (UTF-8 bytes: `before` and `after` hold up to two
-    bytes each)."""
+    characters, which RE2 cannot look at (UTF-8 bytes: `before` holds up to 16 bytes,
+    `after` up to 2)."""
 
     name: str
     pattern: str
@@ -136,18 +136,30 @@ def _is_word(char: bytes) -> bool:
 
 def _mask_ip(found: bytes, before: bytes, after: bytes) -> bytes:
     """Return `[ip]` for an IPv4 or IPv6 address standing on its own, keeping the character
-    before it that the rule consumes; keep version numbers (`Chrome/120.0.0.0`,
-    `shop@1.2.3.4`) and what runs on into more digits or letters (`1.2.3.4.5`, `::1abc`)."""
+    before it that the rule consumes; keep version numbers (`Chrome/120.0.0.0` after a
+    capitalised product name, `shop@1.2.3.4` after a release name) and what runs on into more
+    digits or letters (`1.2.3.4.5`, `::1abc`); `hosts/10.0.0.1` in a path is an address."""
     # An IPv4 address may follow a colon ("host:10.0.0.1"); only IPv6 has one further on.
     is_ipv6 = b":" in found[1:]
     boundary = _boundary(found, _HEX_OR_COLON if is_ipv6 else _DIGITS)
     if is_ipv6:
         runs_on = _is_word(after[:1]) or after[:1] == b":"
     else:
-        follows_name = boundary in (b"/", b"@") and _is_word(before[-1:])
+        follows_name = (boundary == b"@" and _is_word(before[-1:])) or (
+            boundary == b"/" and _is_word(before[-1:]) and _product_name(before)
+        )
         more_digits = after[:1] == b"." and after[1:2].isdigit()
         runs_on = follows_name or more_digits or _is_word(after[:1])
     return found if runs_on else boundary + b"[ip]"
+
+
+def _product_name(before: bytes) -> bool:
+    """Return whether the word `before` ends with names a product, as user agents write them
+    (`Chrome`, `Edg`, `CriOS`): it has a capital letter, which path segments rarely have."""
+    index = len(before)
+    while index > 0 and _is_word(before[index - 1 : index]):
+        index -= 1
+    return any(65 <= char <= 90 for char in before[index:])
 
 
 def _mask_phone(found: bytes, before: bytes, after: bytes) -> bytes:
@@ -292,7 +304,7 @@ def _replacement(rule: Rule) -> Callable:
     def replace(match) -> str:
         text = match.string
         start, end = match.span()
-        return mask(text[start:end], text[max(0, start - 2) : start], text[end : end + 2])
+        return mask(text[start:end], text[max(0, start - 16) : start], text[end : end + 2])
 
     return replace
 
@@ -374,6 +386,7 @@ _UUID = re2.compile(
 )
 _LONG_HEX = re2.compile(r"^(?:0x)?[0-9a-fA-F]{12,}$")
 _HAS_DIGIT = re2.compile(r"\d")
+_ADDRESS = re2.compile(rf"^(?:{_IPV4}|{_IPV6})$")
 # cuid, cuid2, ulid, nanoid, Mongo ids: long runs of letters and digits containing a digit.
 _TOKEN = re2.compile(r"^[A-Za-z0-9_\-]{16,}$")
 _SLUG_WORDS = re2.compile(r"^[a-z]+(?:-[a-z0-9]+)+$")
@@ -387,6 +400,8 @@ def is_identifier_segment(segment: str) -> bool:
         return False
     if value.isascii() and value.isdigit():
         return True
+    if ("." in value or ":" in value) and _ADDRESS.match(value):
+        return True
     # Every other identifier shape is at least 12 characters long or an e-mail address.
     if len(value) < 12 and "@" not in value:
         return False
@@ -399,10 +414,11 @@ def is_identifier_segment(segment: str) -> bool:
 
 
 def _origin(url: str) -> tuple[str, str]:
-    """Return the scrubbed `scheme://host[:port]` of `url` ('' without one) and its path.
+    """Return `scheme://host[:port]` of `url` ('' without one) and its path.
 
-    A port that is not a number from 1 to 65535 is dropped; a host that does not parse (a
-    broken IPv6 literal) drops the origin and keeps the path after it.
+    The host is kept as it is: it names the site, the same for all of its users. A port that
+    is not a number from 1 to 65535 is dropped; a host that does not parse (a broken IPv6
+    literal) drops the origin and keeps the path after it.
     """
     try:
         parts = urlsplit(url)
@@ -414,10 +430,7 @@ def _origin(url: str) -> tuple[str, str]:
     if not (parts.scheme and parts.netloc):
         return "", parts.path
     host = parts.hostname or ""
-    scrubbed_host = scrub_short_text(host, max_length=255)
-    if ":" in host and scrubbed_host == host:
-        scrubbed_host = f"[{host}]"
-    origin = f"{parts.scheme}://{scrubbed_host}"
+    origin = f"{parts.scheme}://{f'[{host}]' if ':' in host else host}"
     try:
         port = parts.port
     except ValueError:

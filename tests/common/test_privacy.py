@@ -31,8 +31,8 @@ from common.privacy import (
         ("/blog/introducing-version-2-of-our-api", "/blog/introducing-version-2-of-our-api"),
         ("/search?q=secret&token=abc#frag", "/search"),
         ("https://app.example.com:8443/a/42?x=1", "https://app.example.com:8443/a/[id]"),
-        ("https://10.1.2.3/admin", "https://[ip]/admin"),
-        ("http://[2001:db8::1]:8080/a", "http://[ip]:8080/a"),
+        ("https://10.1.2.3/hosts/10.0.0.7/status", "https://10.1.2.3/hosts/[id]/status"),
+        ("http://[2001:db8::1]:8080/peers/2001:db8::7", "http://[2001:db8::1]:8080/peers/[id]"),
         ("https://user:hunter2@app.example.com/a", "https://app.example.com/a"),
         ("", ""),
     ],
@@ -198,6 +198,7 @@ def test_scrub_text__a_wrong_configuration_says_what_is_wrong(settings, config, 
         ("ts 1700000000000 4111111111111111", "4111111111111111"),
         ("+4111 1111 1111 1111", "4111 1111 1111 1111"),
         ("a-" * 200 + "password=hunter2", "hunter2"),
+        ("GET https://shop.example.com/hosts/203.0.113.77/x.js", "203.0.113.77"),
     ],
 )
 def test_scrub_text__rules_compose_so_no_part_of_a_secret_is_left(text, secret):
@@ -210,6 +211,7 @@ def test_scrub_text__rules_compose_so_no_part_of_a_secret_is_left(text, secret):
     "text",
     [
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0) Chrome/120.0.0.0 Edg/120.0.0.0 YaBrowser/23.1.1.1",
         "release shop@1.2.3.4 built v10.0.0.1",
         "version 1.2.3.4.5 of std::vector<int>",
         "at 12:30:45 on 2024-01-01T12:30:45+05:30 took 1:02:03.250",

@@ -52,7 +52,8 @@ HOSTILE = " | ".join(text for text, _ in PLANTED.values())
 # Short fields get one planted value each, in turn.
 SHORT = [text for text, _ in PLANTED.values() if len(text) <= 40]
 PAGE = (
-    "https://203.0.113.77:8443/users/planted.person@example.com/orders/42?token=plantedquerytoken"
+    "https://shop.example.com:8443/hosts/203.0.113.77/users/planted.person@example.com"
+    "/orders/42?token=plantedquerytoken"
 )
 
 
@@ -268,7 +269,7 @@ def test_privacy__no_planted_secret_survives_in_any_column_of_any_table(api_clie
 def test_privacy__what_is_kept_still_reads(api_client, client_key):
     send_everything(api_client, client_key)
     event = TelemetryEvent.objects.order_by("pk").first()
-    assert event.page == "https://[ip]:8443/users/[id]/orders/[id]"
+    assert event.page == "https://shop.example.com:8443/hosts/[id]/users/[id]/orders/[id]"
     assert event.metadata["password"] == "[Filtered]"
     assert "[email]" in event.metadata["nested"]
     assert event.session_id.startswith("hash:") or event.session_id == short(1)
