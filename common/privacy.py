@@ -285,11 +285,15 @@ def _enabled_rules() -> list[Rule]:
         )
     for index, pattern in enumerate(patterns):
         try:
-            re2.compile(pattern)
+            matches_nothing = re2.compile(pattern).fullmatch("") is not None
         except (re2.error, TypeError) as error:
             raise ImproperlyConfigured(
                 f"PRIVACY_EXTRA_PATTERNS[{index}] is not an RE2 pattern: {pattern!r} ({error})."
             ) from None
+        if matches_nothing:
+            raise ImproperlyConfigured(
+                f"PRIVACY_EXTRA_PATTERNS[{index}] matches the empty string: {pattern!r}."
+            )
         rules.append(Rule(f"extra_{index}", pattern))
     return rules
 
@@ -301,7 +305,7 @@ def _replacement(rule: Rule) -> Callable:
         return lambda match: placeholder
     mask = rule.mask
 
-    def replace(match) -> str:
+    def replace(match) -> bytes:
         text = match.string
         start, end = match.span()
         return mask(text[start:end], text[max(0, start - 16) : start], text[end : end + 2])

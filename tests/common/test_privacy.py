@@ -176,6 +176,7 @@ def test_scrub_text__extra_patterns_are_filtered_too(settings):
         ({"DISABLED_RULES": ["ip"]}, "PRIVACY_DISABLED_RULES names no rule: ip"),
         ({"EXTRA_PATTERNS": ["(?<=x)y"]}, "PRIVACY_EXTRA_PATTERNS[0] is not an RE2 pattern"),
         ({"EXTRA_PATTERNS": "ACME-"}, "PRIVACY_EXTRA_PATTERNS must be a JSON list of strings"),
+        ({"EXTRA_PATTERNS": ["x*"]}, "PRIVACY_EXTRA_PATTERNS[0] matches the empty string"),
     ],
 )
 def test_scrub_text__a_wrong_configuration_says_what_is_wrong(settings, config, message):
