@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.privacy import scrub_data, scrub_text, scrub_url
+from errors.services import MAX_STACK_LENGTH, report_values
 
 K = 8
 # Linear work gives about K; quadratic gives K² = 64.
@@ -106,6 +107,19 @@ def test_scrub_text__work_grows_linearly_on_adversarial_shapes(shape):
 @pytest.mark.parametrize("shape", ["a-", "1.", "a:", "token=", "ann@x.io "])
 def test_scrub_data__work_grows_linearly_with_the_metadata(shape):
     assert growth(scrub_as_metadata, shape) < RATIO_BOUND
+
+
+@pytest.mark.parametrize("shape", ["a-", "a", "1.", "token=", "at a-"])
+def test_report_values__work_grows_linearly_with_the_stack(shape):
+    # The 64 KB stack of a-a-a-…: a report's stack is scrubbed up to twice the stored
+    # 16 000 characters, so compare an eighth of that with all of it.
+    def report(stack: str):
+        report_values(payload={"errorType": "Error", "message": "m", "stack": stack})
+
+    small = (shape * MAX_STACK_LENGTH)[: MAX_STACK_LENGTH * 2 // K]
+    large = (shape * MAX_STACK_LENGTH * 2)[: MAX_STACK_LENGTH * 2]
+    ratio = cpu_seconds(report, large) / max(cpu_seconds(report, small), 50e-6)
+    assert ratio < RATIO_BOUND
 
 
 @pytest.mark.parametrize("shape", ["a-", "1.", "a:/", "%40a", "0"])
