@@ -399,6 +399,19 @@ def validation_cost() -> dict:
     return json.loads(answer.stdout)
 
 
+def privacy_cost() -> dict:
+    """Return what scrubbing the largest accepted bodies costs (ms, and ratio to json.loads)."""
+    answer = subprocess.run(
+        [BIN / "python", "-m", "bench.privacy_cost"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "sqlite:///:memory:", "REDIS_URL": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(answer.stdout)
+
+
 def batch_ingest(stack: Stack, *, clients: int, seconds: float) -> dict:
     """Section 1: batches over HTTP against a raw COPY of the same rows."""
     run_load(stack, clients=clients, seconds=min(2.0, seconds / 3))  # warm-up, not counted
@@ -815,6 +828,9 @@ def main() -> int:
     if not options.smoke and "batch" in sections:
         log("validation cost per event (in process, no HTTP)")
         results["validation"] = validation_cost()
+    if "batch" in sections:
+        log("privacy scrubbing of the largest accepted bodies (in process, no HTTP)")
+        results["privacy"] = privacy_cost()
     web_processes = int(os.environ.get("BENCH_WEB_PROCESSES", "4"))
     with Stack(web_processes=web_processes, celery_workers=2) as stack:
         if "batch" in sections:
@@ -905,6 +921,25 @@ def checks(results: dict, *, smoke: bool) -> list[dict]:
                 True,
             ),
         ]
+    if "privacy" in results:
+        privacy = results["privacy"]
+        adversarial = ("telemetryBatch1MiB", "errorReportLargest", "sentryEvent1MiB")
+        for body in adversarial:
+            rows.append((f"scrub {body} (ms)", privacy[body]["scrubMs"], "<= 50", 50, False))
+        rows.append(
+            (
+                "scrub 1 MiB batch / json.loads",
+                privacy["telemetryBatch1MiB"]["ratioToJsonLoads"],
+                "<= 40",
+                40,
+                False,
+            )
+        )
+        # Gated even in the smoke run: a pattern that backtracks again costs seconds here.
+        worst = max(privacy[body]["scrubMs"] for body in adversarial)
+        rows.append(("scrub worst adversarial body (ms)", worst, "<= 1000", 1000, True))
+        dense = max(privacy[body + "Dense"]["scrubMs"] for body in adversarial)
+        rows.append(("scrub worst all-findings body (ms)", dense, "<= 1000", 1000, False))
     if "errorIngest" in results:
         for distinct, run in results["errorIngest"].items():
             rows += [
@@ -1014,6 +1049,17 @@ def print_table(results: dict, output: Path) -> None:
             f"   validation per event: DRF serializer {validation['serializerMicroseconds']} µs, "
             f"fast validator {validation['fastMicroseconds']} µs"
         )
+    if "privacy" in results:
+        privacy = results["privacy"]
+        print(
+            "   privacy scrubbing, ms (json.loads of the same body, ms; ratio): "
+            + ", ".join(
+                f"{body} {run['scrubMs']} ({run['jsonLoadsMs']}; {run['ratioToJsonLoads']})"
+                for body, run in privacy.items()
+                if isinstance(run, dict)
+            )
+        )
+        print(f"   realistic events: {privacy['realisticMicrosecondsPerEvent']} µs per event")
     if "errorIngest" in results:
         for distinct, run in results["errorIngest"].items():
             print(

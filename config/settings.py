@@ -345,6 +345,14 @@ RETENTION = {
     "BATCH_PAUSE_RATIO": env.float("RETENTION_BATCH_PAUSE_RATIO", default=2.0),
 }
 
+# Scrubbing of everything clients send (common/privacy.py, README "Privacy"): default rules
+# turned off by name (comma-separated, e.g. ip_address), and RE2 patterns (a JSON list of
+# strings) whose findings become [Filtered].
+PRIVACY = {
+    "DISABLED_RULES": env.list("PRIVACY_DISABLED_RULES", default=[]),
+    "EXTRA_PATTERNS": env.json("PRIVACY_EXTRA_PATTERNS", default=[]),
+}
+
 TELEMETRY = {
     # Recording is on in production unless ENABLE_ANALYTICS=0, off elsewhere unless
     # TELEMETRY_ENABLED=true (the seed's two switches).

@@ -11,7 +11,14 @@ from django.utils import timezone
 from alerts.services import alert_create
 from common.api import ApiError
 from common.enqueue import task_enqueue_on_commit
-from common.privacy import scrub_data, scrub_text, scrub_url, scrub_user_id
+from common.privacy import (
+    scrub_data,
+    scrub_identifier,
+    scrub_short_text,
+    scrub_text,
+    scrub_url,
+    scrub_user_id,
+)
 from common.retention import delete_in_batches
 from errors import tasks
 from errors.grouping import error_fingerprint
@@ -128,11 +135,13 @@ def report_values(*, payload: dict, request_user_agent: str = "") -> tuple[dict,
     metadata = payload.get("metadata")
     context = {
         "page": scrub_url(payload.get("page") or ""),
-        "user_agent": (payload.get("userAgent") or request_user_agent or "")[:512],
+        "user_agent": scrub_short_text(
+            payload.get("userAgent") or request_user_agent or "", max_length=512
+        ),
         "user_id": scrub_user_id(payload.get("userId") or "")[:128],
-        "session_id": payload.get("sessionId") or "",
-        "build_id": payload.get("buildId") or "",
-        "environment": payload.get("environment") or "",
+        "session_id": scrub_identifier(payload.get("sessionId") or "")[:128],
+        "build_id": scrub_short_text(payload.get("buildId") or "", max_length=128),
+        "environment": scrub_short_text(payload.get("environment") or "", max_length=64),
         "metadata": scrub_data(metadata) if metadata is not None else None,
     }
     severity = payload.get("severity") or Severity.ERROR

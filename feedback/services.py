@@ -12,7 +12,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.api import ApiError
-from common.privacy import scrub_data, scrub_text, scrub_url, scrub_user_id
+from common.privacy import (
+    scrub_data,
+    scrub_identifier,
+    scrub_short_text,
+    scrub_text,
+    scrub_url,
+    scrub_user_id,
+)
 from feedback.models import FeedbackCategory, FeedbackStatus, FeedbackSubmission
 from feedback.serializers import MAX_MESSAGE_LENGTH, FeedbackSubmitSerializer, Screenshot
 
@@ -36,7 +43,7 @@ def feedback_submit(
     screenshot is written to storage first and removed again if the database refuses the
     rows, so a failed submission leaves nothing behind.
     """
-    user_agent = (data.get("userAgent") or request_user_agent or "")[:512]
+    user_agent = scrub_short_text(data.get("userAgent") or request_user_agent or "", max_length=512)
     metadata = data.get("metadata")
     screenshot_name = (
         screenshot_store(screenshot=data["screenshot"]) if data.get("screenshot") else ""
@@ -50,7 +57,7 @@ def feedback_submit(
                 user_agent=user_agent,
                 email=data.get("email") or "",
                 user_id=scrub_user_id(data.get("userId") or "")[:128],
-                session_id=data.get("sessionId") or "",
+                session_id=scrub_identifier(data.get("sessionId") or "")[:128],
                 metadata=scrub_data(metadata) if metadata is not None else None,
                 screenshot=screenshot_name,
                 error=error,

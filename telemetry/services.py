@@ -8,15 +8,19 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from common.privacy import scrub_data, scrub_text, scrub_url, scrub_user_id
+from common.privacy import (
+    scrub_data,
+    scrub_identifier,
+    scrub_short_text,
+    scrub_url,
+    scrub_user_id,
+)
 from common.retention import delete_in_batches
 from common.useragent import device_type_from_user_agent, platform_from_user_agent
 from telemetry.models import TelemetryEvent
 
-# Pages and user agents repeat across events: scrub and parse each distinct one once.
-_page_scrub = lru_cache(maxsize=2048)(scrub_url)
 
-
+# User agents repeat across events: parse each distinct one once.
 @lru_cache(maxsize=1024)
 def _user_agent_traits(user_agent: str) -> tuple[str, str]:
     return device_type_from_user_agent(user_agent), platform_from_user_agent(user_agent)
@@ -27,7 +31,9 @@ def event_batch_record(*, events: list[dict], request_user_agent: str) -> int:
 
     `events` are the validated data of TelemetryEventSerializer (camelCase keys). An event
     without `userAgent` takes the request's, and `deviceType`/`platform` are derived from the
-    user agent when the client did not send them. The client's IP address is never stored.
+    user agent when the client did not send them. Every text field goes through the privacy
+    rules (IDs in which a rule finds anything are stored as keyed hashes). The client's IP
+    address is never stored.
     On PostgreSQL the insert is one COPY, which skips building model instances and SQL
     parameters; elsewhere it is one bulk INSERT.
     """
@@ -40,17 +46,17 @@ def event_batch_record(*, events: list[dict], request_user_agent: str) -> int:
         rows.append(
             (
                 event["type"],
-                _page_scrub(event.get("page") or ""),
-                scrub_text(event.get("action") or "", max_length=200),
+                scrub_url(event.get("page") or ""),
+                scrub_short_text(event.get("action") or "", max_length=200),
                 event.get("duration"),
                 scrub_data(metadata) if metadata is not None else None,
-                user_agent,
-                event.get("platform") or platform,
-                event.get("sessionId") or "",
+                scrub_short_text(user_agent, max_length=512),
+                scrub_short_text(event.get("platform") or platform, max_length=40),
+                scrub_identifier(event.get("sessionId") or "")[:128],
                 scrub_user_id(event.get("userId") or "")[:128],
-                event.get("anonymousId") or "",
+                scrub_identifier(event.get("anonymousId") or "")[:128],
                 event.get("deviceType") or device_type,
-                event.get("region") or "",
+                scrub_short_text(event.get("region") or "", max_length=64),
                 event.get("timestamp"),
                 now,
             )

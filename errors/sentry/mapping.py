@@ -10,7 +10,7 @@ import base64
 import re
 import uuid
 
-from common.privacy import hash_identifier, json_size, scrub_user_id
+from common.privacy import hash_identifier, json_size, scrub_user_id, text_clean
 from common.serializers import MAX_METADATA_BYTES
 
 DEFAULT_FINGERPRINT = "{{ default }}"
@@ -82,9 +82,10 @@ def event_to_error_payload(event: dict, *, client_key_name: str = "") -> dict:
 
 
 def _text(value) -> str:
+    # SDKs send what the application had: NUL and lone surrogates are cleaned, not refused.
     if value is None or isinstance(value, dict | list):
         return ""
-    return str(value).strip()
+    return text_clean(str(value)).strip()
 
 
 def _exceptions(event: dict) -> list[dict]:
@@ -184,7 +185,7 @@ def _header(headers, name: str) -> str:
 
 def _tags(tags) -> dict:
     if isinstance(tags, dict):
-        return {str(key): _text(value) for key, value in tags.items()}
+        return {text_clean(str(key)): _text(value) for key, value in tags.items()}
     if isinstance(tags, list):
         return {
             _text(pair[0]): _text(pair[1])
