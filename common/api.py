@@ -4,7 +4,6 @@ Every error answer is `{"success": false, "error": "<sentence>", "details": {...
 status (CONTRACT §3). Views raise `ApiError`; DRF's own exceptions are mapped here too.
 """
 
-import json
 import logging
 
 from django.conf import settings
@@ -13,6 +12,8 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.json_input import json_parse
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +122,8 @@ def read_json_body(request, *, max_bytes: int):
     if not raw.strip():
         raise ApiError("The request body is empty; send a JSON document.")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as error:
+        return json_parse(raw)
+    except ValueError as error:
         raise ApiError(
             "The request body is not valid JSON.", details={"parseError": str(error)[:200]}
         ) from None

@@ -4,10 +4,10 @@ See https://develop.sentry.dev/sdk/data-model/envelopes/. An item header with `l
 followed by exactly that many bytes; without it the payload runs to the next newline.
 """
 
-import json
 from dataclasses import dataclass, field
 
 from common.api import ApiError
+from common.json_input import json_parse
 
 
 @dataclass
@@ -35,8 +35,8 @@ class Envelope:
 def json_object(raw: bytes, *, what: str) -> dict:
     """Return `raw` parsed as a JSON object; raise a 400 ApiError naming `what` otherwise."""
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as error:
+        value = json_parse(raw)
+    except ValueError as error:
         raise ApiError(
             f"{what} is not valid JSON.", details={"parseError": str(error)[:200]}
         ) from None
