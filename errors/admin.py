@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin, messages
 
+from common.admin_base import CheckedSelectionAdmin
 from common.pagination import EstimatedCountPaginator
 from errors.models import ClientKey, ErrorLog, ErrorStatus
 from errors.selectors import error_environments
@@ -26,7 +27,7 @@ class EnvironmentFilter(admin.SimpleListFilter):
 
 
 @admin.register(ErrorLog)
-class ErrorLogAdmin(admin.ModelAdmin):
+class ErrorLogAdmin(CheckedSelectionAdmin):
     list_display = (
         "error_type",
         "short_message",
@@ -102,7 +103,7 @@ def _dsn_column(request):
 
 
 @admin.register(ClientKey)
-class ClientKeyAdmin(admin.ModelAdmin):
+class ClientKeyAdmin(CheckedSelectionAdmin):
     list_filter = ("active",)
     search_fields = ("name",)
     ordering = ("name",)

@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from common.admin_base import CheckedSelectionAdmin
 from health.models import HealthSnapshot
 
 
 @admin.register(HealthSnapshot)
-class HealthSnapshotAdmin(admin.ModelAdmin):
+class HealthSnapshotAdmin(CheckedSelectionAdmin):
     list_display = (
         "created_at",
         "status",
