@@ -180,7 +180,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["common.renderers.JsonRenderer"],
     # Client JSON is read by one parser: no NaN in jsonb, no RecursionError (common.json_input).
     "DEFAULT_PARSER_CLASSES": [
         "common.json_input.JsonBodyParser",
