@@ -10,6 +10,7 @@ redirect or a 4xx whose body a person can read.
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from errors.models import ErrorLog
@@ -47,10 +48,7 @@ PAGES = {
     "/api/telemetry": ["days", "type"],
 }
 CASES = [
-    pytest.param(page, name, value, id=f"{page}?{name}={label}")
-    for page, names in PAGES.items()
-    for name in names
-    for label, value in HOSTILE.items()
+    pytest.param(page, name, id=f"{page}?{name}") for page, names in PAGES.items() for name in names
 ]
 
 
@@ -64,15 +62,17 @@ def some_data():
 
 
 @pytest.fixture
-def staff_browser(staff_user):
+def staff_browser(db):
+    # No password: hashing one per test would cost more than the requests.
+    user = get_user_model().objects.create(username="hostile", is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(staff_user)
+    client.force_login(user)
     return client
 
 
 def assert_readable_answer(response):
     """The answer is not a server error, and a refusal says in words what was wrong."""
-    assert response.status_code < 500, response.content[:500]
+    assert response.status_code < 500, (response.request["QUERY_STRING"], response.content[:500])
     if response.status_code >= 400:
         if response["Content-Type"].startswith("application/json"):
             body = response.json()
@@ -83,12 +83,12 @@ def assert_readable_answer(response):
             assert re.search(rb"[A-Za-z]{3,} [a-z]{2,}", response.content)
 
 
-@pytest.mark.parametrize(("page", "name", "value"), CASES)
+@pytest.mark.parametrize(("page", "name"), CASES)
 def test_staff_page__hostile_parameter_gets_a_page_or_a_readable_4xx(
-    staff_browser, some_data, page, name, value
+    staff_browser, some_data, page, name
 ):
-    response = staff_browser.get(f"{page}?{name}={value}")
-    assert_readable_answer(response)
+    for value in HOSTILE.values():
+        assert_readable_answer(staff_browser.get(f"{page}?{name}={value}"))
 
 
 @pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
