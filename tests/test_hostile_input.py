@@ -456,3 +456,15 @@ def test_sentry__hostile_event_never_5xx_on_store_or_envelope(api_client, sentry
     header = to_json({"event_id": uuid.uuid4().hex, "sent_at": event.get("timestamp", "")})
     body = envelope(({"type": "event"}, text), header=header)
     assert_refusal_or_success(post_envelope(api_client, sentry_key, body))
+
+
+@pytest.mark.parametrize(
+    ("length", "status"), [("²", 400), ("-1", 400), ("1e3", 400), ("9" * 5000, 413)]
+)
+def test_ingestion__hostile_content_length_is_a_4xx(api_client, length, status):
+    for url in ("/api/telemetry/batch", "/api/errors", "/api/feedback"):
+        response = api_client.post(
+            url, data="{}", content_type="application/json", CONTENT_LENGTH=length
+        )
+        assert response.status_code == status
+        assert_refusal_or_success(response)
