@@ -15,6 +15,6 @@ class JsonRenderer(JSONRenderer):
         try:
             return super().render(data, accepted_media_type, renderer_context)
         except UnicodeEncodeError:
-            escaping = type(self)()
+            escaping = JSONRenderer()
             escaping.ensure_ascii = True
-            return JSONRenderer.render(escaping, data, accepted_media_type, renderer_context)
+            return escaping.render(data, accepted_media_type, renderer_context)

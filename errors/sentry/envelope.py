@@ -86,7 +86,7 @@ def envelope_parse(body: bytes) -> Envelope:
         if item_type in EVENT_ITEM_TYPES:
             if event_item_index is not None:
                 raise ApiError(
-                    f"Item {index} ({item_type[:100]}) is a second event in one envelope; an "
+                    f"Item {index} ({item_type}) is a second event in one envelope; an "
                     "envelope carries at most one event, transaction or feedback, so send "
                     "each in its own envelope.",
                     details={"item": index, "firstEventItem": event_item_index},
