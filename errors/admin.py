@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import admin, messages
 
-from common.admin_base import CheckedSelectionAdmin
 from common.pagination import EstimatedCountPaginator
 from errors.models import ClientKey, ErrorLog, ErrorStatus
 from errors.selectors import error_environments
@@ -27,7 +26,7 @@ class EnvironmentFilter(admin.SimpleListFilter):
 
 
 @admin.register(ErrorLog)
-class ErrorLogAdmin(CheckedSelectionAdmin):
+class ErrorLogAdmin(admin.ModelAdmin):
     list_display = (
         "error_type",
         "short_message",
@@ -103,7 +102,7 @@ def _dsn_column(request):
 
 
 @admin.register(ClientKey)
-class ClientKeyAdmin(CheckedSelectionAdmin):
+class ClientKeyAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("name",)
     ordering = ("name",)

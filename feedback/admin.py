@@ -4,14 +4,13 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
-from common.admin_base import CheckedSelectionAdmin
 from common.pagination import EstimatedCountPaginator
 from feedback.models import FeedbackStatus, FeedbackSubmission
 from feedback.services import feedback_status_set
 
 
 @admin.register(FeedbackSubmission)
-class FeedbackSubmissionAdmin(CheckedSelectionAdmin):
+class FeedbackSubmissionAdmin(admin.ModelAdmin):
     list_display = ("created_at", "category", "status", "short_message", "thumbnail", "error_link")
     list_filter = ("status", "category")
     search_fields = ("message", "page", "email")

@@ -2,12 +2,11 @@
 
 from django.contrib import admin
 
-from common.admin_base import CheckedSelectionAdmin
 from health.models import HealthSnapshot
 
 
 @admin.register(HealthSnapshot)
-class HealthSnapshotAdmin(CheckedSelectionAdmin):
+class HealthSnapshotAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
         "status",

@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 
-from common.admin_base import CheckedSelectionAdmin
 from common.pagination import EstimatedCountPaginator
 from telemetry.models import DeviceType, EventType, TelemetryEvent
 
@@ -34,7 +33,7 @@ class DeviceTypeFilter(ChoicesFilter):
 
 
 @admin.register(TelemetryEvent)
-class TelemetryEventAdmin(CheckedSelectionAdmin):
+class TelemetryEventAdmin(admin.ModelAdmin):
     list_display = ("created_at", "type", "page", "action", "duration", "device_type", "session_id")
     list_filter = (EventTypeFilter, DeviceTypeFilter)
     date_hierarchy = None

@@ -128,7 +128,16 @@ def test_triage_actions__hostile_ids_change_nothing_and_say_so(staff_browser, so
 
 
 @pytest.mark.parametrize("value", list(HOSTILE.values()), ids=list(HOSTILE))
-def test_changelist_action__hostile_selection_is_not_a_500(staff_browser, some_data, value):
+def test_changelist_action__hostile_selection_changes_nothing_and_says_so(
+    staff_browser, some_data, value
+):
+    for changelist in ("/admin/auth/user/", "/admin/auth/group/"):
+        response = staff_browser.post(
+            changelist,
+            data=f"action=delete_selected&_selected_action={value}&index=0",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code == 302
     response = staff_browser.post(
         "/admin/errors/errorlog/",
         data=f"action=resolve_selected&_selected_action={value}&index=0",
