@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.json_input import MAX_JSON_DEPTH, json_parse
+from errors.models import ErrorLog
 
 ordinary_json = st.recursive(
     st.none()
@@ -114,3 +115,22 @@ def test_json_parse__text_that_is_not_json_is_value_error_never_recursion_error(
 def test_json_parse__utf16_bodies_read_as_json_loads_reads_them():
     raw = json.dumps({"message": "héllo"}).encode("utf-16")
     assert json_parse(raw) == json.loads(raw)
+
+
+@pytest.mark.django_db
+def test_json_body_parser__reads_a_declared_charset_and_refuses_non_json_with_400(staff_client):
+    error = ErrorLog.objects.create(fingerprint="f" * 64, error_type="E", message="m")
+    response = staff_client.patch(
+        f"/api/errors/{error.pk}",
+        data='{"status": "résolu"}'.encode("latin-1"),
+        content_type="application/json; charset=latin-1",
+    )
+    assert (
+        response.json()["error"]
+        == 'The request is not valid: status: "résolu" is not a valid choice.'
+    )
+    response = staff_client.patch(
+        f"/api/errors/{error.pk}", data=b"{nope", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "The request body is not valid JSON."
