@@ -167,6 +167,18 @@ def test_sentry__non_finite_numbers_in_event_fields_are_accepted(
     assert ErrorOccurrence.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    "timestamp",
+    ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59", "+1e400"],
+)
+def test_batch__timestamp_at_the_edge_of_time_refuses_that_event_only(api_client, timestamp):
+    events = [{"type": "page_view", "timestamp": timestamp}, {"type": "page_view"}]
+    body = post_text(api_client, "/api/telemetry/batch", json.dumps({"events": events})).json()
+    assert body["recorded"] + body["failed"] == 2
+    assert body["recorded"] >= 1
+    assert TelemetryEvent.objects.count() == body["recorded"]
+
+
 # --- nesting 10,000 deep ------------------------------------------------------------------
 
 
@@ -362,6 +374,8 @@ HOSTILE_LEAVES = st.sampled_from(
         2**70,
         -(2**63) - 1,
         "x" * 20_000,
+        "9999-12-31T23:59:59-14:00",
+        "0001-01-01T00:00:00+14:00",
         "",
         " ",
         True,
@@ -468,3 +482,22 @@ def test_ingestion__hostile_content_length_is_a_4xx(api_client, length, status):
         )
         assert response.status_code == status
         assert_refusal_or_success(response)
+
+
+ITEM_HEADERS = st.fixed_dictionaries(
+    {"type": st.sampled_from(["event", "feedback", "user_report", "attachment"]) | ANY_VALUE},
+    optional={"length": ANY_VALUE, "content_type": ANY_VALUE, "filename": ANY_VALUE},
+)
+
+
+@PROPERTY_SETTINGS
+@given(
+    header=ANY_VALUE,
+    items=st.lists(st.tuples(ITEM_HEADERS, ANY_VALUE), max_size=3),
+)
+def test_envelope__hostile_structure_never_5xx(api_client, sentry_key, header, items):
+    lines = [to_json(header)]
+    for item_header, payload in items:
+        lines += [to_json(item_header), to_json(payload)]
+    body = ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+    assert_refusal_or_success(post_envelope(api_client, sentry_key, body))
