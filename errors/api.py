@@ -183,12 +183,13 @@ class ErrorItemApi(ErrorDetailApi, ErrorUpdateApi):
 _SENTRY_RESPONSES = {
     200: OpenApiResponse(description='Accepted: `{"id": "<event id>"}`.'),
     400: OpenApiResponse(
-        description="Malformed body, envelope or event JSON, or a second event in one envelope."
+        description="Malformed body, envelope or event JSON; a second event or user report."
     ),
     401: OpenApiResponse(description="No key, or a key this service does not know."),
     403: OpenApiResponse(description="A disabled key, or a key of another project."),
     413: OpenApiResponse(
-        description="Over the cap once decompressed (event 1 MiB, envelope 20 MiB or 100 items)."
+        description="Over a cap once decompressed: event 1 MiB, envelope 20 MiB or 100 items, "
+        "header line 32 KiB."
     ),
     415: OpenApiResponse(description="A Content-Encoding other than gzip, deflate or br."),
     429: OpenApiResponse(

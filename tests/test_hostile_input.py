@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from errors.models import ErrorLog, ErrorOccurrence
-from errors.sentry.envelope import MAX_ENVELOPE_ITEMS
+from errors.sentry.envelope import MAX_ENVELOPE_ITEMS, MAX_HEADER_BYTES
 from errors.sentry.services import client_key_get_or_create
 from feedback.models import FeedbackSubmission
 from telemetry.models import TelemetryEvent
@@ -246,7 +246,8 @@ def test_sentry__deep_event_fields_are_accepted_on_store_and_envelope(api_client
         }
     )
     assert post_text(api_client, store_url(sentry_key), event).status_code == 200
-    header = to_json({"event_id": "9ec79c33ec9942ab8353589fcb2e04dc", "trace": Raw(DEEP_OBJECT)})
+    deep_but_short = "[" * 5000 + "]" * 5000
+    header = to_json({"event_id": "9ec79c33ec9942ab8353589fcb2e04dc", "trace": Raw(deep_but_short)})
     body = envelope(({"type": "event"}, event), header=header)
     assert post_envelope(api_client, sentry_key, body).status_code == 200
     assert ErrorOccurrence.objects.count() == 2
@@ -333,7 +334,10 @@ def test_envelope__a_thousand_events_are_refused_before_any_is_stored(api_client
     items = [({"type": "event"}, json.dumps({"message": f"event {n}"})) for n in range(1000)]
     response = post_envelope(api_client, sentry_key, envelope(*items))
     assert response.status_code == 400
-    assert response.json()["error"].startswith("Item 1 (event) is a second event in one envelope")
+    assert response.json()["error"] == (
+        "Item 1 (event) is a second event in one envelope; an envelope carries at most one "
+        "event or transaction or feedback, so send each in its own envelope."
+    )
     assert ErrorLog.objects.count() == 0
 
 
@@ -342,7 +346,34 @@ def test_envelope__a_second_event_like_item_is_400(api_client, sentry_key, secon
     body = envelope(({"type": "event"}, '{"message":"one"}'), ({"type": second}, "{}"))
     response = post_envelope(api_client, sentry_key, body)
     assert response.status_code == 400
-    assert response.json()["details"] == {"item": 1, "firstEventItem": 0}
+    assert response.json()["details"] == {"item": 1, "firstItem": 0}
+
+
+def test_envelope__a_second_user_report_is_400_and_one_beside_an_event_is_stored(
+    api_client, sentry_key
+):
+    report = '{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc","comments":"It broke"}'
+    event = '{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc","message":"Broke"}'
+    both = envelope(({"type": "event"}, event), ({"type": "user_report"}, report))
+    assert post_envelope(api_client, sentry_key, both).status_code == 200
+    assert FeedbackSubmission.objects.count() == 1
+    two = envelope(({"type": "user_report"}, report), ({"type": "user_report"}, report))
+    response = post_envelope(api_client, sentry_key, two)
+    assert response.status_code == 400
+    assert "is a second user report in one envelope" in response.json()["error"]
+
+
+@pytest.mark.parametrize("position", ["envelope header", "item header"])
+def test_envelope__a_header_line_past_the_bound_is_413(api_client, sentry_key, position):
+    padding = "x" * MAX_HEADER_BYTES
+    if position == "envelope header":
+        body = envelope(({"type": "event"}, "{}"), header=json.dumps({"padding": padding}))
+    else:
+        body = envelope(({"type": "event", "filename": padding}, "{}"))
+    response = post_envelope(api_client, sentry_key, body)
+    assert response.status_code == 413
+    assert response.json()["details"] == {"maxHeaderBytes": MAX_HEADER_BYTES}
+    assert ErrorLog.objects.count() == 0
 
 
 def test_envelope__items_past_the_bound_are_413(api_client, sentry_key):

@@ -4,8 +4,10 @@ See https://develop.sentry.dev/sdk/data-model/envelopes/. An item header with `l
 followed by exactly that many bytes; without it the payload runs to the next newline.
 
 As Sentry's Relay does, an envelope carries at most one event-like item (an event, a
-transaction or a feedback; Relay answers "duplicate item" to a second) and a bounded number of
-items, so one request never becomes a thousand writes.
+transaction or a feedback; Relay answers "duplicate item" to a second); it also carries at
+most one user report, at most MAX_ENVELOPE_ITEMS items and header lines of at most
+MAX_HEADER_BYTES, so one request never becomes a thousand writes, nor megabytes of JSON to
+read beyond the one event it brings.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +16,15 @@ from common.api import ApiError
 from common.json_input import json_parse
 
 MAX_ENVELOPE_ITEMS = 100
-EVENT_ITEM_TYPES = ("event", "transaction", "feedback")
+MAX_HEADER_BYTES = 32 * 1024
+# Item types an envelope carries at most one of, in groups: the group's name and its types.
+ONE_PER_ENVELOPE = {
+    "event": ("event", "transaction", "feedback"),
+    "user report": ("user_report",),
+}
+_GROUP_OF_TYPE = {
+    item_type: group for group, item_types in ONE_PER_ENVELOPE.items() for item_type in item_types
+}
 
 
 @dataclass
@@ -57,15 +67,15 @@ def envelope_parse(body: bytes) -> Envelope:
 
     Malformed means: no header line, a header that is not a JSON object, an item without a
     type, a `length` that is not a non-negative integer or runs past the end of the body, or
-    a length-delimited payload not followed by a newline or the end, or a second event-like
-    item (EVENT_ITEM_TYPES). More than MAX_ENVELOPE_ITEMS items is a 413, refused as soon as
-    the first item too many is reached.
+    a length-delimited payload not followed by a newline or the end, or a second item of a
+    group of ONE_PER_ENVELOPE. More than MAX_ENVELOPE_ITEMS items, or a header line over
+    MAX_HEADER_BYTES, is a 413, refused before the rest is read.
     """
     if not body.strip():
         raise ApiError("The envelope is empty.")
     header_line, position = _line(body, 0)
-    envelope = Envelope(headers=json_object(header_line, what="The envelope header"))
-    event_item_index = None
+    envelope = Envelope(headers=_header_object(header_line, what="The envelope header"))
+    first_of_group = {}
     while position < len(body):
         if body[position : position + 1] == b"\n":
             position += 1
@@ -79,19 +89,20 @@ def envelope_parse(body: bytes) -> Envelope:
                 details={"maxItems": MAX_ENVELOPE_ITEMS},
             )
         item_line, position = _line(body, position)
-        headers = json_object(item_line, what=f"The header of item {index}")
+        headers = _header_object(item_line, what=f"The header of item {index}")
         item_type = headers.get("type")
         if not isinstance(item_type, str) or not item_type:
             raise ApiError(f"Item {index} has no type in its header.")
-        if item_type in EVENT_ITEM_TYPES:
-            if event_item_index is not None:
-                raise ApiError(
-                    f"Item {index} ({item_type}) is a second event in one envelope; an "
-                    "envelope carries at most one event, transaction or feedback, so send "
-                    "each in its own envelope.",
-                    details={"item": index, "firstEventItem": event_item_index},
-                )
-            event_item_index = index
+        group = _GROUP_OF_TYPE.get(item_type)
+        if group in first_of_group:
+            raise ApiError(
+                f"Item {index} ({item_type}) is a second {group} in one envelope; an envelope "
+                f"carries at most one {' or '.join(ONE_PER_ENVELOPE[group])}, so send each in "
+                "its own envelope.",
+                details={"item": index, "firstItem": first_of_group[group]},
+            )
+        if group:
+            first_of_group[group] = index
         length = headers.get("length")
         if length is None:
             payload, position = _line(body, position)
@@ -117,6 +128,17 @@ def envelope_parse(body: bytes) -> Envelope:
             EnvelopeItem(type=item_type, headers=headers, payload=payload, index=index)
         )
     return envelope
+
+
+def _header_object(line: bytes, *, what: str) -> dict:
+    """Return a header line parsed as a JSON object; raise a 413 ApiError past MAX_HEADER_BYTES."""
+    if len(line) > MAX_HEADER_BYTES:
+        raise ApiError(
+            f"{what} is longer than {MAX_HEADER_BYTES} bytes; a header holds a few fields.",
+            status_code=413,
+            details={"maxHeaderBytes": MAX_HEADER_BYTES},
+        )
+    return json_object(line, what=what)
 
 
 def _line(body: bytes, start: int) -> tuple[bytes, int]:
