@@ -164,11 +164,15 @@ def test_any_page__nul_in_a_query_parameter_is_400_naming_it(staff_browser, clie
     assert response.json()["details"] == {"parameter": "type"}
 
 
-def test_demo_page__bad_flush_interval_keeps_the_default(client):
-    html = client.get("/demo/?flushInterval=%C2%B2").content.decode()
-    assert 'data-flush-interval="3000"' in html
+@pytest.mark.parametrize(
+    ("interval", "milliseconds"), [("%C2%B2", 3000), ("9" * 5000, 3000), ("1000", 1000)]
+)
+def test_demo_page__bad_flush_interval_keeps_the_default(client, interval, milliseconds):
+    html = client.get(f"/demo/?flushInterval={interval}").content.decode()
+    assert f'data-flush-interval="{milliseconds}"' in html
 
 
-def test_metrics_page__bad_refresh_keeps_the_default(staff_browser):
-    html = staff_browser.get("/admin/metrics/?refresh=%C2%B2").content.decode()
-    assert "30" in html
+@pytest.mark.parametrize(("refresh", "seconds"), [("%C2%B2", 30), (str(2**70), 30), ("5", 5)])
+def test_metrics_page__bad_refresh_keeps_the_default(staff_browser, refresh, seconds):
+    html = staff_browser.get(f"/admin/metrics/?refresh={refresh}").content.decode()
+    assert f'data-refresh-seconds="{seconds}"' in html
