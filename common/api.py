@@ -5,8 +5,8 @@ status (CONTRACT §3). Views raise `ApiError`; DRF's own exceptions are mapped h
 """
 
 import ipaddress
-import json
 import logging
+import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -15,7 +15,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from common.json_input import json_parse
+
 logger = logging.getLogger(__name__)
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 class ApiError(Exception):
@@ -95,9 +99,10 @@ def refuse_declared_oversize(request, *, max_bytes: int, what: str = "request bo
     """Refuse with 413 a request whose Content-Length is over `max_bytes`, before reading it,
     and with 400 one whose Content-Length is not a number."""
     declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.isdigit():
+    # Not str.isdigit(): it accepts "²", which int() refuses.
+    if not _ASCII_DIGITS.fullmatch(declared):
         raise ApiError("The Content-Length header is not a number.")
-    if int(declared) > max_bytes:
+    if len(declared) > len(str(max_bytes)) or int(declared) > max_bytes:
         raise ApiError(
             f"The {what} is larger than {max_bytes} bytes.",
             status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
@@ -122,8 +127,8 @@ def read_json_body(request, *, max_bytes: int):
     if not raw.strip():
         raise ApiError("The request body is empty; send a JSON document.")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as error:
+        return json_parse(raw)
+    except ValueError as error:
         raise ApiError(
             "The request body is not valid JSON.", details={"parseError": str(error)[:200]}
         ) from None

@@ -1,5 +1,6 @@
-"""Project middleware: the Content-Security-Policy of the service's own HTML pages (Django 5.2
-has none), and the answer to a request body that never arrives in full.
+"""Project middleware: refusals of input no view could use, the Content-Security-Policy of the
+service's own HTML pages (Django 5.2 has none), and the answer to a request body that never
+arrives in full.
 
 Pages show text that clients sent (error messages, feedback, pages, user agents); the policy
 makes sure that text can never run as script: scripts, styles and everything else load from
@@ -9,7 +10,7 @@ this origin only, and no inline script, inline handler or style attribute is obe
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpResponse, UnreadablePostError
+from django.http import HttpResponse, HttpResponseBadRequest, UnreadablePostError
 
 from common.api import error_json_response
 
@@ -64,3 +65,34 @@ class UnreadableBodyMiddleware:
         if request.path.startswith("/api/"):
             return error_json_response(self.message, status_code=408)
         return HttpResponse(self.message, status=408, content_type="text/plain")
+
+
+class NulQueryParameterMiddleware:
+    """Answer 400 to a request whose query string holds a NUL byte, naming the parameter.
+
+    No stored value contains U+0000 (PostgreSQL text cannot hold it), so such a parameter can
+    match nothing; refused here, it never reaches a filter, a search or a lookup as a database
+    error. Under /api/ the answer is in the API's error shape.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
+            for name, values in request.GET.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return self._refusal(request, name)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refusal(request, name: str):
+        shown = name.replace("\x00", "")[:40]
+        sentence = (
+            f"The query parameter “{shown}” contains a NUL byte (%00), which no stored value "
+            "can contain; remove it and try again."
+        )
+        if request.path.startswith("/api/"):
+            return error_json_response(sentence, status_code=400, details={"parameter": shown})
+        return HttpResponseBadRequest(sentence, content_type="text/plain; charset=utf-8")

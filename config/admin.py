@@ -7,10 +7,34 @@ stock patterns, each view wrapped in `admin_view` (staff only), rendered with
 
 from functools import partial
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import models
 from django.urls import path
 
+from common.params import whole_number
 from config import admin_views
+
+
+class CheckedSelectionMixin:
+    """A ModelAdmin's bulk actions refuse a selection that holds something not an id.
+
+    Django's own response_action hands the posted ids to the database as they come, and
+    `_selected_action=²` (or a number past 64 bits) ends there as a 500.
+    """
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if isinstance(self.model._meta.pk, models.IntegerField) and not all(
+            whole_number(value, minimum=1) for value in selected
+        ):
+            self.message_user(
+                request,
+                "The selection holds a value that is not an id; nothing was changed.",
+                messages.WARNING,
+            )
+            return None
+        return super().response_action(request, queryset)
 
 
 class TelemetryAdminSite(admin.AdminSite):
@@ -50,6 +74,14 @@ class TelemetryAdminSite(admin.AdminSite):
             ),
         ]
         return dashboards + super().get_urls()
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Register as Django does, with CheckedSelectionMixin in every model admin, the
+        apps' and Django's own (users, groups) alike."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, CheckedSelectionMixin):
+            admin_class = type(admin_class.__name__, (CheckedSelectionMixin, admin_class), {})
+        super().register(model_or_iterable, admin_class, **options)
 
     def index(self, request, extra_context=None):
         """Render the index with the dashboards' summary above the list of models."""

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 
 from common.api import ApiError
+from common.params import whole_number
 from errors import selectors as error_selectors
 from errors.models import ErrorLog, ErrorStatus, Severity
 from errors.services import error_set_status
@@ -44,6 +45,7 @@ def dashboard_summary() -> dict:
 
 
 TRIAGE_PAGE_SIZE = 50
+MAX_TRIAGE_PAGE = 1_000_000
 TRIAGE_TREND_HOURS = 24
 TRIAGE_SORT_LABELS = {
     "frequency": "Frequency",
@@ -83,8 +85,14 @@ def errors_dashboard(request, *, site):
         "build": request.GET.get("build", "")[:128].strip(),
         "q": request.GET.get("q", "")[:200].strip(),
     }
-    page_param = request.GET.get("page", "1")
-    page_number = int(page_param) if page_param.isdigit() and int(page_param) >= 1 else 1
+    page_number = whole_number(request.GET.get("page", "1"), minimum=1, maximum=MAX_TRIAGE_PAGE)
+    if page_number is None:
+        messages.warning(
+            request,
+            f"The page number must be a whole number from 1 to {MAX_TRIAGE_PAGE:,}; "
+            "showing page 1.",
+        )
+        page_number = 1
     errors = error_selectors.error_triage_list(
         severity=filters["severity"] or None,
         status=None if filters["status"] == "all" else filters["status"],
@@ -152,10 +160,11 @@ def _errors_apply_action(request):
     # A row's own button posts "one=<action>:<id>"; the bulk button posts action and ids.
     if request.POST.get("one"):
         action, _, one_id = request.POST["one"].partition(":")
-        ids = [one_id] if one_id.isdigit() else []
+        ids = [whole_number(one_id, minimum=1)]
     else:
         action = request.POST.get("action", "")
-        ids = [value for value in request.POST.getlist("ids") if value.isdigit()]
+        ids = [whole_number(value, minimum=1) for value in request.POST.getlist("ids")]
+    ids = [error_id for error_id in ids if error_id is not None]
     if action not in TRIAGE_ACTIONS or not ids:
         messages.warning(request, "Choose an action and at least one error.")
         return HttpResponseRedirect(back)
@@ -206,8 +215,8 @@ def _metrics_window(request) -> str:
 
 
 def _refresh_seconds(request) -> int:
-    value = request.GET.get("refresh", "")
-    return int(value) if value.isdigit() and 1 <= int(value) <= 3600 else DEFAULT_REFRESH_SECONDS
+    seconds = whole_number(request.GET.get("refresh", ""), minimum=1, maximum=3600)
+    return seconds or DEFAULT_REFRESH_SECONDS
 
 
 def metrics_dashboard(request, *, site):

@@ -16,7 +16,7 @@ from errors.selectors import (
     error_list,
     error_recent_occurrences,
 )
-from errors.sentry.auth import public_key_find
+from errors.sentry.auth import public_key_find, public_key_is_well_formed
 from errors.sentry.decompress import body_read
 from errors.sentry.envelope import envelope_parse
 from errors.sentry.selectors import client_key_find
@@ -182,11 +182,14 @@ class ErrorItemApi(ErrorDetailApi, ErrorUpdateApi):
 
 _SENTRY_RESPONSES = {
     200: OpenApiResponse(description='Accepted: `{"id": "<event id>"}`.'),
-    400: OpenApiResponse(description="Malformed body, envelope or event JSON."),
+    400: OpenApiResponse(
+        description="Malformed body, envelope or event JSON; a second event or user report."
+    ),
     401: OpenApiResponse(description="No key, or a key this service does not know."),
     403: OpenApiResponse(description="A disabled key, or a key of another project."),
     413: OpenApiResponse(
-        description="Over the cap once decompressed (event 1 MiB, envelope 20 MiB)."
+        description="Over a cap once decompressed: event 1 MiB, envelope 20 MiB or 100 items, "
+        "header line 32 KiB."
     ),
     415: OpenApiResponse(description="A Content-Encoding other than gzip, deflate or br."),
     429: OpenApiResponse(
@@ -227,7 +230,14 @@ def _sentry_client_key(request, *, project_id: int, envelope_dsn: str = "") -> C
             "No Sentry key: send it in X-Sentry-Auth, ?sentry_key= or the envelope's dsn.",
             status_code=http_status.HTTP_401_UNAUTHORIZED,
         )
-    client_key = client_key_find(public_key=public_key[:64])
+    # A key with a NUL byte or a surrogate must not reach the database, which refuses it.
+    if not public_key_is_well_formed(public_key):
+        raise ApiError(
+            "This Sentry key is not well formed: a key is 32 hexadecimal digits; "
+            "copy the DSN again.",
+            status_code=http_status.HTTP_401_UNAUTHORIZED,
+        )
+    client_key = client_key_find(public_key=public_key)
     if client_key is None:
         raise ApiError("This Sentry key is not known here.", status_code=401)
     if not client_key.active:

@@ -3,12 +3,13 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import ApiError, refuse_declared_oversize
+from common.json_input import JsonBodyParser
 from common.ratelimit import rate_limit_request
 from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
 from feedback.services import feedback_submit
@@ -19,7 +20,7 @@ class FeedbackSubmitApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JsonBodyParser, MultiPartParser, FormParser]
 
     @extend_schema(
         operation_id="feedback_submit",

@@ -3,7 +3,6 @@
 import base64
 import binascii
 import io
-import json
 import re
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.fields import empty
 
 from common.api import ApiError
+from common.json_input import json_parse
 from common.serializers import MetadataField
 from feedback.models import FeedbackCategory
 
@@ -160,7 +160,7 @@ class JsonObjectField(MetadataField):
     def to_internal_value(self, data):
         if isinstance(data, str):
             try:
-                data = json.loads(data)
+                data = json_parse(data)
             except ValueError:
                 self.fail("not_a_dict", input_type="text that is not JSON")
         return super().to_internal_value(data)

@@ -2,6 +2,8 @@
 
 from django.views.generic import TemplateView
 
+from common.params import whole_number
+
 
 class DemoPageView(TemplateView):
     """Render /demo/, which shows the whole browser-to-database loop.
@@ -13,7 +15,6 @@ class DemoPageView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        requested = self.request.GET.get("flushInterval", "")
-        interval = int(requested) if requested.isdigit() else 3000
-        context["flush_interval"] = min(max(interval, 500), 600_000)
+        interval = whole_number(self.request.GET.get("flushInterval", ""))
+        context["flush_interval"] = 3000 if interval is None else min(max(interval, 500), 600_000)
         return context

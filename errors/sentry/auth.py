@@ -4,7 +4,7 @@ import re
 from urllib.parse import urlsplit
 
 _AUTH_PAIR = re.compile(r"(sentry_[a-z_]+)\s*=\s*([^,\s]*)")
-_PUBLIC_KEY = re.compile(r"^[0-9a-fA-F]{32}$")
+_PUBLIC_KEY = re.compile(r"[0-9a-fA-F]{32}")
 
 
 def auth_header_parse(value: str) -> dict[str, str]:
@@ -42,4 +42,4 @@ def public_key_find(*, auth_header: str, query_key: str, envelope_dsn: str = "")
 
 def public_key_is_well_formed(key: str) -> bool:
     """Return whether `key` has the shape of a public key (32 hexadecimal digits)."""
-    return bool(_PUBLIC_KEY.match(key))
+    return bool(_PUBLIC_KEY.fullmatch(key))

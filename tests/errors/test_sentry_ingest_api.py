@@ -175,11 +175,11 @@ def test_envelope__unknown_and_unstored_item_types_are_accepted_and_dropped(api_
     assert ErrorLog.objects.count() == 0
 
 
-def test_envelope__one_bad_event_refuses_the_whole_envelope(api_client, client_key):
-    body = b'{}\n{"type":"event"}\n{"message":"good"}\n{"type":"event"}\n{"message":\n'
+def test_envelope__one_bad_item_refuses_the_whole_envelope(api_client, client_key):
+    body = b'{}\n{"type":"event"}\n{"message":"good"}\n{"type":"user_report"}\n{"comments":\n'
     response = post_envelope(api_client, client_key, body)
     assert response.status_code == 400
-    assert response.json()["error"] == "Item 1 (event) is not valid JSON."
+    assert response.json()["error"] == "Item 1 (user_report) is not valid JSON."
     assert ErrorLog.objects.count() == 0
 
 
