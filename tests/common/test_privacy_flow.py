@@ -242,15 +242,19 @@ def send_everything(api_client, client_key) -> None:
         "environment": short(4),
     }
     user_report = {"event_id": event["event_id"], "comments": HOSTILE, "name": short(5)}
+    # An envelope carries at most one event-like item, so the feedback comes in its own.
     response = post_envelope(
         api_client,
         client_key,
-        [
-            ({"type": "event"}, event),
-            ({"type": "feedback"}, feedback_item),
-            ({"type": "user_report"}, user_report),
-        ],
+        [({"type": "event"}, event), ({"type": "user_report"}, user_report)],
         event_id=event["event_id"],
+    )
+    assert response.status_code == 200
+    response = post_envelope(
+        api_client,
+        client_key,
+        [({"type": "feedback"}, feedback_item)],
+        event_id=feedback_item["event_id"],
     )
     assert response.status_code == 200
 
