@@ -1,8 +1,9 @@
 """The admin of alert deliveries: a read-only list to see what was sent, retried, given up."""
 
 from django.contrib import admin, messages
+from django.utils import timezone
 
-from alerts.models import AlertDelivery
+from alerts.models import AlertDelivery, AlertDeliveryStatus
 from alerts.services import alert_deliveries_retry
 
 
@@ -10,13 +11,10 @@ from alerts.services import alert_deliveries_retry
 class AlertDeliveryAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
-        "kind",
-        "channel",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
         "title",
+        "channel",
+        "state",
+        "last_error_short",
     )
     list_filter = ("status", "kind", "channel")
     search_fields = ("title",)
@@ -24,6 +22,24 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
     show_full_result_count = False
     readonly_fields = [field.name for field in AlertDelivery._meta.fields]
     actions = ["retry_given_up"]
+
+    @admin.display(description="status", ordering="status")
+    def state(self, delivery):
+        """The status with its tries and, while retrying, when the next one is."""
+        tries = f"{delivery.attempts} {'try' if delivery.attempts == 1 else 'tries'}"
+        if delivery.status == AlertDeliveryStatus.RETRYING and delivery.next_attempt_at:
+            next_at = timezone.localtime(delivery.next_attempt_at).strftime("%H:%M:%S")
+            return f"Retrying: {tries}, next at {next_at}"
+        if delivery.status == AlertDeliveryStatus.PENDING:
+            return "Pending"
+        return f"{delivery.get_status_display()} after {tries}"
+
+    @admin.display(description="last error")
+    def last_error_short(self, delivery):
+        """The last failure's first 80 characters; the delivery's page shows all of it."""
+        if len(delivery.last_error) <= 80:
+            return delivery.last_error
+        return delivery.last_error[:79] + "…"
 
     def has_add_permission(self, request):
         return False

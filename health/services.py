@@ -198,8 +198,12 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
         )
     if alerts["givenUp"]:
         latest_given_up = alerts["latestGivenUp"]
+        given_up = alerts["givenUp"]
+        deliveries = (
+            "1 alert delivery was" if given_up == 1 else f"{given_up} alert deliveries were"
+        )
         reasons.append(
-            f"{alerts['givenUp']} alert deliveries were given up in the last "
+            f"{deliveries} given up in the last "
             f"{ALERTS_GIVEN_UP_WINDOW_HOURS} hours (latest by {latest_given_up['channel']}: "
             f"{latest_given_up['lastError']})."
         )

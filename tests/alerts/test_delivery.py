@@ -133,7 +133,7 @@ def test_alert_delivery__given_up_after_the_bound_visibly(
     page = admin_client_logged_in.get("/admin/alerts/alertdelivery/", {"status": "failed"})
     assert page.status_code == 200
     assert "Error spike: E" in page.content.decode()
-    assert "Given up" in page.content.decode()
+    assert "Given up after 3 tries" in page.content.decode()
     assert (
         "Error spike: E"
         not in admin_client_logged_in.get(
@@ -145,7 +145,7 @@ def test_alert_delivery__given_up_after_the_bound_visibly(
     assert health["status"] == "degraded"
     assert health["alerts"]["givenUp"] == 1
     assert health["alerts"]["latestGivenUp"]["channel"] == "webhook"
-    assert any("1 alert deliveries were given up" in reason for reason in health["reasons"])
+    assert any("1 alert delivery was given up" in reason for reason in health["reasons"])
 
 
 def test_alert_delivery__a_channel_removed_from_the_settings_is_given_up_at_once(
