@@ -16,36 +16,37 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _malformed_answers() -> dict:
+    """Return, per exception Django raises for a malformed request, the sentence, status and
+    details of its answer under /api/."""
+    fields, files = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS, settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    memory = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return {
+        TooManyFieldsSent: (f"The form has more than {fields} fields.", 400, {"maxFields": fields}),
+        TooManyFilesSent: (
+            f"The form has more than {files} file parts.",
+            400,
+            {"maxFiles": files},
+        ),
+        RequestDataTooBig: (
+            f"The request body is larger than {memory} bytes.",
+            413,
+            {"maxBytes": memory},
+        ),
+        DisallowedHost: ("The Host header names a host this service does not answer for.", 400, {}),
+    }
+
+
 def bad_request(request, exception=None):
     """Answer a request Django refused as malformed (too many form fields or file parts, a body
     over DATA_UPLOAD_MAX_MEMORY_SIZE, a Host that is not allowed): the error shape under /api/,
     Django's page otherwise."""
     if not _is_api(request):
         return defaults.bad_request(request, exception)
-    if isinstance(exception, TooManyFieldsSent):
-        return error_json_response(
-            f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields.",
-            status_code=400,
-            details={"maxFields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS},
-        )
-    if isinstance(exception, TooManyFilesSent):
-        return error_json_response(
-            f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} file parts.",
-            status_code=400,
-            details={"maxFiles": settings.DATA_UPLOAD_MAX_NUMBER_FILES},
-        )
-    if isinstance(exception, RequestDataTooBig):
-        return error_json_response(
-            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
-            status_code=413,
-            details={"maxBytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
-        )
-    if isinstance(exception, DisallowedHost):
-        return error_json_response(
-            "The Host header names a host this service does not answer for.",
-            status_code=400,
-        )
-    return error_json_response("The request is malformed.", status_code=400)
+    sentence, status_code, details = _malformed_answers().get(
+        type(exception), ("The request is malformed.", 400, {})
+    )
+    return error_json_response(sentence, status_code=status_code, details=details)
 
 
 def permission_denied(request, exception=None):
