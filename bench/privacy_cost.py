@@ -23,9 +23,9 @@ django.setup()
 from bench.payloads import batch_bodies  # noqa: E402
 from common.privacy import (  # noqa: E402
     scrub_data,
+    scrub_identifier,
     scrub_text,
     scrub_url,
-    scrub_user_id,
 )
 from errors.sentry.mapping import event_to_error_payload  # noqa: E402
 from errors.services import report_values  # noqa: E402
@@ -130,7 +130,7 @@ def scrub_batch(document: dict) -> None:
         scrub_url(event["page"])
         scrub_text(event["action"], max_length=200)
         scrub_text(event["userAgent"], max_length=512)
-        scrub_user_id(event["sessionId"])
+        scrub_identifier(event["sessionId"])
         scrub_data(event["metadata"])
 
 

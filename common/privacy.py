@@ -190,6 +190,7 @@ def _mask_pair(found: bytes, before: bytes, after: bytes) -> bytes:
     return head + FILTERED.encode()
 
 
+_EMAIL_PATTERN = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = rf"(?:{_OCTET}\.){{3}}{_OCTET}"
 _HEX4 = r"[0-9A-Fa-f]{1,4}"
@@ -235,7 +236,7 @@ RULES = (
         rf"[\"']?\s*[=:]\s*(?:{_SCHEMES}\s+)*(?:\"[^\"]*\"|'[^']*'|[^\s&,;\"']+)",
         mask=_mask_pair,
     ),
-    Rule("email", r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", placeholder="[email]"),
+    Rule("email", _EMAIL_PATTERN, placeholder="[email]"),
     Rule("phone", r"\+[1-9](?:[ .\-]?(?:\(\d{1,4}\)|\d)){6,}", mask=_mask_phone),
     Rule(
         "card",
@@ -394,7 +395,7 @@ _ADDRESS = re2.compile(rf"^(?:{_IPV4}|{_IPV6})$")
 # cuid, cuid2, ulid, nanoid, Mongo ids: long runs of letters and digits containing a digit.
 _TOKEN = re2.compile(r"^[A-Za-z0-9_\-]{16,}$")
 _SLUG_WORDS = re2.compile(r"^[a-z]+(?:-[a-z0-9]+)+$")
-_EMAIL = re2.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_EMAIL = re2.compile(_EMAIL_PATTERN)
 
 
 def is_identifier_segment(segment: str) -> bool:
@@ -492,9 +493,7 @@ def scrub_data(value, *, depth: int = 0):
             return FILTERED
         return [scrub_data(item, depth=depth + 1) for item in value[:MAX_METADATA_KEYS]]
     if isinstance(value, str):
-        if len(value) <= _CACHED_LENGTH:
-            return _scrub_cached(value)
-        return scrub_text(value, max_length=1000)
+        return scrub_short_text(value, max_length=1000)
     return value
 
 
@@ -524,22 +523,15 @@ def hash_identifier(value: str) -> str:
     return "hash:" + digest.hexdigest()[:32]
 
 
-def scrub_identifier(value: str) -> str:
-    """Return an ID safe to store: kept when no rule finds anything in it, else its keyed hash
-    (an e-mail address, phone number or token used as an ID still counts as one person)."""
+def scrub_identifier(value: str, *, max_length: int = 128) -> str:
+    """Return an ID safe to store, cut to `max_length`: kept when no rule finds anything in it,
+    else its keyed hash (an e-mail address, phone number or token used as an ID still counts as
+    one person)."""
     if not value:
         return value
     value = text_clean(value)
-    if len(value) <= _CACHED_LENGTH:
-        scrubbed = _scrub_cached(value)
-    else:
-        scrubbed = scrub_text(value, max_length=len(value))
-    return value if scrubbed == value else hash_identifier(value)
-
-
-def scrub_user_id(value: str) -> str:
-    """Return a user ID safe to store (see scrub_identifier)."""
-    return scrub_identifier(value)
+    scrubbed = scrub_short_text(value, max_length=len(value))
+    return (value if scrubbed == value else hash_identifier(value))[:max_length]
 
 
 def _settings_changed(*, setting, **kwargs) -> None:

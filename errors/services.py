@@ -17,7 +17,6 @@ from common.privacy import (
     scrub_short_text,
     scrub_text,
     scrub_url,
-    scrub_user_id,
 )
 from common.retention import delete_in_batches
 from errors import tasks
@@ -138,8 +137,8 @@ def report_values(*, payload: dict, request_user_agent: str = "") -> tuple[dict,
         "user_agent": scrub_short_text(
             payload.get("userAgent") or request_user_agent or "", max_length=512
         ),
-        "user_id": scrub_user_id(payload.get("userId") or "")[:128],
-        "session_id": scrub_identifier(payload.get("sessionId") or "")[:128],
+        "user_id": scrub_identifier(payload.get("userId") or ""),
+        "session_id": scrub_identifier(payload.get("sessionId") or ""),
         "build_id": scrub_short_text(payload.get("buildId") or "", max_length=128),
         "environment": scrub_short_text(payload.get("environment") or "", max_length=64),
         "metadata": scrub_data(metadata) if metadata is not None else None,

@@ -18,7 +18,6 @@ from common.privacy import (
     scrub_short_text,
     scrub_text,
     scrub_url,
-    scrub_user_id,
 )
 from feedback.models import FeedbackCategory, FeedbackStatus, FeedbackSubmission
 from feedback.serializers import MAX_MESSAGE_LENGTH, FeedbackSubmitSerializer, Screenshot
@@ -56,8 +55,8 @@ def feedback_submit(
                 page=scrub_url(data.get("page") or ""),
                 user_agent=user_agent,
                 email=data.get("email") or "",
-                user_id=scrub_user_id(data.get("userId") or "")[:128],
-                session_id=scrub_identifier(data.get("sessionId") or "")[:128],
+                user_id=scrub_identifier(data.get("userId") or ""),
+                session_id=scrub_identifier(data.get("sessionId") or ""),
                 metadata=scrub_data(metadata) if metadata is not None else None,
                 screenshot=screenshot_name,
                 error=error,

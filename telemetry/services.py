@@ -13,7 +13,6 @@ from common.privacy import (
     scrub_identifier,
     scrub_short_text,
     scrub_url,
-    scrub_user_id,
 )
 from common.retention import delete_in_batches
 from common.useragent import device_type_from_user_agent, platform_from_user_agent
@@ -52,9 +51,9 @@ def event_batch_record(*, events: list[dict], request_user_agent: str) -> int:
                 scrub_data(metadata) if metadata is not None else None,
                 scrub_short_text(user_agent, max_length=512),
                 scrub_short_text(event.get("platform") or platform, max_length=40),
-                scrub_identifier(event.get("sessionId") or "")[:128],
-                scrub_user_id(event.get("userId") or "")[:128],
-                scrub_identifier(event.get("anonymousId") or "")[:128],
+                scrub_identifier(event.get("sessionId") or ""),
+                scrub_identifier(event.get("userId") or ""),
+                scrub_identifier(event.get("anonymousId") or ""),
                 event.get("deviceType") or device_type,
                 scrub_short_text(event.get("region") or "", max_length=64),
                 event.get("timestamp"),

@@ -10,7 +10,7 @@ import base64
 import re
 import uuid
 
-from common.privacy import hash_identifier, json_size, scrub_user_id, text_clean
+from common.privacy import hash_identifier, json_size, scrub_identifier, text_clean
 from common.serializers import MAX_METADATA_BYTES
 
 DEFAULT_FINGERPRINT = "{{ default }}"
@@ -163,7 +163,7 @@ def _user_id(user) -> str:
     if not isinstance(user, dict):
         return ""
     if _text(user.get("id")):
-        return scrub_user_id(_text(user["id"]))
+        return scrub_identifier(_text(user["id"]))
     for key in ("email", "username"):
         if _text(user.get(key)):
             return hash_identifier(_text(user[key]))

@@ -13,7 +13,6 @@ from common.privacy import (
     scrub_identifier,
     scrub_text,
     scrub_url,
-    scrub_user_id,
     text_clean,
 )
 
@@ -280,8 +279,8 @@ def test_scrub_identifier__opaque_ids_are_kept():
         assert scrub_identifier(value) == value
 
 
-def test_scrub_user_id__hashes_emails_and_keeps_opaque_ids():
-    hashed = scrub_user_id("Ann@Example.com")
+def test_scrub_identifier__hashes_emails_and_keeps_opaque_ids():
+    hashed = scrub_identifier("Ann@Example.com")
     assert hashed.startswith("hash:")
-    assert hashed == scrub_user_id("ann@example.com ")
-    assert scrub_user_id("user_456") == "user_456"
+    assert hashed == scrub_identifier("ann@example.com ")
+    assert scrub_identifier("user_456") == "user_456"
