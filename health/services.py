@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from alerts.selectors import alert_delivery_summary
+from alerts.selectors import AlertDeliverySummary, alert_delivery_summary
 from alerts.services import alert_create, alert_delivery_attempt, alert_send_unrecorded
 from common.retention import delete_in_batches
 from errors.selectors import error_occurrence_count_since, error_open_critical_count
@@ -171,12 +171,7 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
                 "status": HealthStatus.UNHEALTHY,
             },
             "criticalErrors": {"open": None},
-            "alerts": {
-                "waiting": None,
-                "givenUp": None,
-                "windowHours": ALERTS_GIVEN_UP_WINDOW_HOURS,
-                "latestGivenUp": None,
-            },
+            "alerts": _alerts_document(None),
             "periodicCheck": _periodic_check(latest=None, now=now, known=False),
             "reasons": reasons,
             "timings": timings,
@@ -196,16 +191,15 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             f"Error rate {rate:.2f} % in the last hour is at or above "
             f"{config['ERROR_RATE_PERCENT'][0]:g} %."
         )
-    if alerts["givenUp"]:
-        latest_given_up = alerts["latestGivenUp"]
-        given_up = alerts["givenUp"]
+    if alerts.given_up:
         deliveries = (
-            "1 alert delivery was" if given_up == 1 else f"{given_up} alert deliveries were"
+            "1 alert delivery was"
+            if alerts.given_up == 1
+            else f"{alerts.given_up} alert deliveries were"
         )
         reasons.append(
-            f"{deliveries} given up in the last "
-            f"{ALERTS_GIVEN_UP_WINDOW_HOURS} hours (latest by {latest_given_up['channel']}: "
-            f"{latest_given_up['lastError']})."
+            f"{deliveries} given up in the last {ALERTS_GIVEN_UP_WINDOW_HOURS} hours (latest "
+            f"by {alerts.latest_given_up.channel}: {alerts.latest_given_up.last_error})."
         )
     return {
         "database": {"status": database_status, "latencyMs": latency},
@@ -218,10 +212,27 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             "status": rate_status,
         },
         "criticalErrors": {"open": critical},
-        "alerts": {**alerts, "windowHours": ALERTS_GIVEN_UP_WINDOW_HOURS},
+        "alerts": _alerts_document(alerts),
         "periodicCheck": _periodic_check(latest=latest, now=now, known=True),
         "reasons": reasons,
         "timings": timings,
+    }
+
+
+def _alerts_document(summary: AlertDeliverySummary | None) -> dict:
+    """Return the document's `alerts` part; its figures are null when the database failed."""
+    latest = summary.latest_given_up if summary else None
+    return {
+        "waiting": summary.waiting if summary else None,
+        "givenUp": summary.given_up if summary else None,
+        "windowHours": ALERTS_GIVEN_UP_WINDOW_HOURS,
+        "latestGivenUp": latest
+        and {
+            "kind": latest.kind,
+            "channel": latest.channel,
+            "lastError": latest.last_error,
+            "at": latest.finished_at.isoformat(),
+        },
     }
 
 
