@@ -1,4 +1,8 @@
-"""Fixtures shared by every test: API clients, users, a clean cache, recording switched on."""
+"""Fixtures shared by every test: API clients, users, a clean cache, recording switched on,
+and real local servers: a closed port, a hung port and a scripted webhook receiver."""
+
+import socket
+import threading
 
 import pytest
 from django.core.cache import cache
@@ -8,6 +12,7 @@ from rest_framework.test import APIClient
 from common.cache import cache_breakers_reset
 from common.enqueue import broker_breaker
 from tests.factories import UserFactory
+from tests.servers import ScriptedReceiver, free_port
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +75,49 @@ def on_postgres():
     """Skip, saying why, when the test needs PostgreSQL and runs on SQLite."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL); CI runs it there")
+
+
+@pytest.fixture
+def closed_port():
+    """Return a local TCP port nothing listens on (connections are refused at once)."""
+    return free_port()
+
+
+@pytest.fixture
+def hung_port():
+    """Return a local TCP port whose server accepts every connection and never answers."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.1)
+    held, stop = [], threading.Event()
+
+    def accept_and_hold():
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept_and_hold, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(timeout=5)
+    listener.close()
+    for client in held:
+        client.close()
+
+
+@pytest.fixture
+def receiver(settings):
+    """A scripted webhook receiver set as ALERT_WEBHOOK_URL, with a 1 s webhook timeout."""
+    scripted = ScriptedReceiver()
+    settings.ALERT_WEBHOOK_URL = scripted.url
+    settings.ALERT_EMAILS = []
+    settings.ALERTS = {**settings.ALERTS, "WEBHOOK_TIMEOUT_SECONDS": 1}
+    yield scripted
+    scripted.close()

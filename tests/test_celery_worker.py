@@ -14,8 +14,8 @@ from common.tasks import purge_expired_task
 from config.celery import app as celery_app
 from errors.services import error_report
 from telemetry.models import TelemetryEvent
-from tests.alerts.conftest import ScriptedReceiver
 from tests.factories import TelemetryEventFactory
+from tests.servers import ScriptedReceiver
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,27 +15,14 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
+
+from tests.servers import database_url, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER_TIMEOUT = 1.0
 BODY_TIMEOUT = 2.0
 # How much later than its bound a cut may come: gunicorn's loop wakes once a second.
 SLACK = 2.5
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    """Return the URL of the test database, so the server writes where the test reads."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture

@@ -5,17 +5,14 @@ delivered once the broker is back."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from alerts.models import AlertDelivery
 from alerts.tasks import alert_deliver_due_task
@@ -23,40 +20,11 @@ from config.celery import app as celery_app
 from errors.models import ErrorLog
 from feedback.models import FeedbackSubmission
 from telemetry.models import TelemetryEvent
-from tests.alerts.conftest import ScriptedReceiver
+from tests.servers import database_url, free_port
 
 pytestmark = pytest.mark.django_db
 
 ANSWER_WITHIN_SECONDS = 3
-
-
-@pytest.fixture
-def hung_port():
-    """Return a local TCP port whose server accepts every connection and never answers."""
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    listener.settimeout(0.1)
-    held, stop = [], threading.Event()
-
-    def accept_and_hold():
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept_and_hold, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(timeout=5)
-    listener.close()
-    for client in held:
-        client.close()
 
 
 def _point_celery_at(url: str, options: dict) -> None:
@@ -100,15 +68,6 @@ def hang(settings, hung_port):
 
     yield point
     _point_celery_at(*original)
-
-
-@pytest.fixture
-def receiver(settings):
-    scripted = ScriptedReceiver()
-    settings.ALERT_WEBHOOK_URL = scripted.url
-    settings.ALERT_EMAILS = []
-    yield scripted
-    scripted.close()
 
 
 def timed(call):
@@ -224,22 +183,6 @@ def test_hung_redis__after_one_timeout_the_next_requests_do_not_wait_again(
     assert AlertDelivery.objects.filter(status="pending").count() == 6
 
 
-def _database_url() -> str:
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{database['NAME']}"
-    return (
-        f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
-        f"{database['PORT'] or 5432}/{database['NAME']}"
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _http(method: str, url: str, body: dict | None = None) -> tuple[int, dict, float]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
@@ -256,10 +199,10 @@ def _http(method: str, url: str, body: dict | None = None) -> tuple[int, dict, f
 
 @pytest.mark.django_db(transaction=True)
 def test_gunicorn__a_hung_redis_never_stops_the_worker_answering(hung_port, tmp_path):
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": f"redis://127.0.0.1:{hung_port}/0",
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{hung_port}/0",
         "ALERT_WEBHOOK_URL": "http://127.0.0.1:9/never-reached",

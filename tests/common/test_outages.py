@@ -15,13 +15,6 @@ from common.tasks import purge_expired_task
 from config.celery import app as celery_app
 
 
-@pytest.fixture
-def closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class ClosingServer:
     """A local TCP server that accepts each connection and closes it at once; counts them."""
 
