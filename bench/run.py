@@ -386,10 +386,10 @@ def raw_copy_rate(stack: Stack, *, after_id: int) -> tuple[int, float]:
     return rows, rows / elapsed if elapsed else 0.0
 
 
-def validation_cost() -> dict:
-    """Return the per-event cost (µs) of the DRF serializer and of the fast validator."""
+def _cost_module(module: str) -> dict:
+    """Run the in-process cost module `module` on an in-memory database; return its JSON."""
     answer = subprocess.run(
-        [BIN / "python", "-m", "bench.validation_cost"],
+        [BIN / "python", "-m", module],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": "sqlite:///:memory:", "REDIS_URL": ""},
         capture_output=True,
@@ -397,19 +397,16 @@ def validation_cost() -> dict:
         check=True,
     )
     return json.loads(answer.stdout)
+
+
+def validation_cost() -> dict:
+    """Return the per-event cost (µs) of the DRF serializer and of the fast validator."""
+    return _cost_module("bench.validation_cost")
 
 
 def privacy_cost() -> dict:
     """Return what scrubbing the largest accepted bodies costs (ms, and ratio to json.loads)."""
-    answer = subprocess.run(
-        [BIN / "python", "-m", "bench.privacy_cost"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": "sqlite:///:memory:", "REDIS_URL": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(answer.stdout)
+    return _cost_module("bench.privacy_cost")
 
 
 def batch_ingest(stack: Stack, *, clients: int, seconds: float) -> dict:
