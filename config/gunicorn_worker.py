@@ -15,20 +15,41 @@ them, before the request waits for a thread):
   thread, so a queue of slow clients is cut at once when threads come free and the complete
   requests behind them are answered;
 - a new connection that sends nothing for `header_timeout` seconds is closed;
-- writing the response may take at most `send_timeout` seconds.
+- writing the response may take at most `send_timeout` seconds;
+- what gunicorn refuses itself, before Django sees the request (a request line or headers
+  over its limits, a malformed header), is answered in the API's error shape, not as HTML.
 
 gunicorn.conf.py sets the three numbers.
 """
 
 import errno
+import json
 import selectors
 import socket
 import time
 from functools import partial
 
 from django.http import UnreadablePostError
+from gunicorn import util
 from gunicorn.http.errors import NoMoreData
 from gunicorn.workers.gthread import TConn, ThreadWorker
+
+
+def write_error_json(sock, status_int: int, reason: str, mesg: str) -> None:
+    """Write gunicorn's refusal of a malformed request in the error shape, as every /api/
+    answer is; the request's path may not even have been read, so every refusal is JSON."""
+    sentence = f"{reason}: {mesg[:200]}." if mesg else f"{reason}."
+    body = json.dumps({"success": False, "error": sentence, "details": {}}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin1") + body)
+
+
+# gunicorn's workers write their refusals through util.write_error; this module is imported
+# only by processes that run DeadlineThreadWorker.
+util.write_error = write_error_json
 
 
 class RequestReadTimeout(NoMoreData, UnreadablePostError):

@@ -212,3 +212,14 @@ def test_deadline_socket__reads_what_arrived_even_late_and_refuses_to_wait_past_
         with pytest.raises(RequestReadTimeout):
             sock.recv(100)
         assert 0.1 < time.monotonic() - started < 2
+
+
+def test_gunicorn__a_request_line_over_its_limit_is_refused_in_the_error_shape(gunicorn_server):
+    port = gunicorn_server()
+    status, body = get(port, "/api/errors?q=" + "a" * 65536, timeout=10)
+    assert status == 400
+    answer = json.loads(body)
+    assert answer["success"] is False
+    assert answer["error"].startswith("Bad Request: ")
+    assert "a" * 300 not in answer["error"]
+    assert get(port, "/api/health", timeout=5)[0] == 200
