@@ -3,8 +3,8 @@
 from rest_framework import serializers
 
 from common.serializers import MetadataField
+from errors.ingest import ErrorReportInput
 from errors.models import ErrorStatus, Severity
-from errors.selectors import SORTS
 from errors.services import SETTABLE_STATUSES
 
 MAX_LIST_LIMIT = 200
@@ -54,10 +54,32 @@ class ErrorReportSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def error_report_input(data: dict) -> ErrorReportInput:
+    """Return the report that the validated data of ErrorReportSerializer describes."""
+    return ErrorReportInput(
+        error_type=data["errorType"],
+        message=data["message"],
+        stack=data.get("stack") or "",
+        page=data.get("page") or "",
+        severity=data.get("severity") or Severity.ERROR,
+        user_id=data.get("userId") or "",
+        session_id=data.get("sessionId") or "",
+        build_id=data.get("buildId") or "",
+        environment=data.get("environment") or "",
+        user_agent=data.get("userAgent") or "",
+        metadata=data.get("metadata"),
+        fingerprint=data.get("fingerprint") or "",
+    )
+
+
 class ErrorReportResultSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     errorId = serializers.CharField()
     duplicate = serializers.BooleanField()
+
+
+# sortBy values of GET /api/errors and the order of errors.selectors.error_group_page each means.
+SORT_BY = {"frequency": "frequency", "lastSeen": "last_seen", "createdAt": "first_seen"}
 
 
 class ErrorListQuerySerializer(serializers.Serializer):
@@ -68,7 +90,7 @@ class ErrorListQuerySerializer(serializers.Serializer):
     resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(choices=ErrorStatus.choices, required=False)
     environment = serializers.CharField(max_length=64, required=False)
-    sortBy = serializers.ChoiceField(choices=list(SORTS), default="frequency")
+    sortBy = serializers.ChoiceField(choices=list(SORT_BY), default="frequency")
 
 
 class ErrorLogSerializer(serializers.Serializer):

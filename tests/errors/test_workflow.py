@@ -3,20 +3,22 @@
 import pytest
 
 from common.api import ApiError
+from errors.ingest import error_report
 from errors.models import ErrorLog
-from errors.services import error_report, error_set_status
+from errors.serializers import error_report_input
+from errors.services import error_status_set
 
 pytestmark = pytest.mark.django_db
 
 
 def report_in(build, **extra):
     payload = {"errorType": "E", "message": "boom", "buildId": build, **extra}
-    return error_report(payload=payload)[0]
+    return error_report(report=error_report_input(payload))[0]
 
 
 def test_regression__seen_in_the_build_it_was_resolved_in_stays_resolved():
     error = report_in("b1")
-    error_set_status(error=error, status="resolved")
+    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")[0]
     again = report_in("b1")
     assert (again.status, again.resolved, again.frequency) == ("resolved", True, 2)
     assert again.regressed_at is None
@@ -24,7 +26,7 @@ def test_regression__seen_in_the_build_it_was_resolved_in_stays_resolved():
 
 def test_regression__seen_in_another_build_becomes_regressed_and_unresolved():
     error = report_in("b1")
-    error_set_status(error=error, status="resolved")
+    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")[0]
     again = report_in("b2")
     assert (again.status, again.resolved, again.frequency) == ("regressed", False, 2)
     assert again.regressed_at == again.last_seen
@@ -35,22 +37,22 @@ def test_regression__seen_in_another_build_becomes_regressed_and_unresolved():
 
 def test_regression__no_build_recorded_at_resolution_regresses_on_any_report():
     error = report_in("")
-    error_set_status(error=error, status="resolved")
+    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")[0]
     assert error.resolved_in_build == ""
     assert report_in("").status == "regressed"
 
 
 def test_regression__a_report_without_build_after_a_build_resolution_regresses():
     error = report_in("b1")
-    error_set_status(error=error, status="resolved")
+    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")[0]
     assert report_in("").status == "regressed"
 
 
 def test_regression__resolving_again_after_a_regression_uses_the_new_build():
     error = report_in("b1")
-    error_set_status(error=error, status="resolved")
+    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")[0]
     regressed = report_in("b2")
-    error_set_status(error=regressed, status="resolved")
+    error_status_set(error_ids=[regressed.pk], status="resolved", source="in a test")[0]
     assert report_in("b2").status == "resolved"
     assert report_in("b3").status == "regressed"
 
@@ -59,7 +61,7 @@ def test_regression__resolving_again_after_a_regression_uses_the_new_build():
 def test_regression__only_resolved_errors_regress(status):
     error = report_in("b1")
     if status != "new":
-        error_set_status(error=error, status=status)
+        error_status_set(error_ids=[error.pk], status=status, source="in a test")[0]
     assert report_in("b2").status == status
 
 
@@ -67,7 +69,7 @@ def test_set_status__refuses_statuses_a_person_cannot_set():
     error = report_in("b1")
     for status in ("new", "regressed", "done"):
         with pytest.raises(ApiError):
-            error_set_status(error=error, status=status)
+            error_status_set(error_ids=[error.pk], status=status, source="in a test")[0]
     assert ErrorLog.objects.get().status == "new"
 
 
@@ -75,5 +77,5 @@ def test_set_status__does_not_overwrite_concurrent_counts():
     error = report_in("b1")
     report_in("b1")
     # `error` is stale (frequency 1); setting its status must keep the stored count.
-    updated = error_set_status(error=error, status="acknowledged")
+    updated = error_status_set(error_ids=[error.pk], status="acknowledged", source="in a test")[0]
     assert (updated.frequency, updated.status) == (2, "acknowledged")
