@@ -29,6 +29,15 @@ ORDERINGS = {
     "severity": ("-severity_rank", "-last_seen", "-id"),
 }
 OPEN_STATUSES = (ErrorStatus.NEW, ErrorStatus.ACKNOWLEDGED, ErrorStatus.REGRESSED)
+# The triage page's status filters: "unresolved" is every open status.
+TRIAGE_STATUS_FILTERS = {
+    "unresolved": OPEN_STATUSES,
+    "resolved": (ErrorStatus.RESOLVED,),
+    "regressed": (ErrorStatus.REGRESSED,),
+    "ignored": (ErrorStatus.IGNORED,),
+    "new": (ErrorStatus.NEW,),
+    "acknowledged": (ErrorStatus.ACKNOWLEDGED,),
+}
 
 
 def error_occurrence_count_since(*, since: datetime) -> int:
