@@ -11,8 +11,8 @@ MAX_LIST_LIMIT = 200
 
 
 class ErrorReportSerializer(serializers.Serializer):
-    """One error report (POST /api/errors), in the seed's camelCase; optional fields may be
-    null, as in the seed's schema."""
+    """One error report (POST /api/errors), in camelCase; optional fields may be null, as the
+    README's schema allows."""
 
     errorType = serializers.CharField(max_length=200)
     message = serializers.CharField(max_length=10_000, trim_whitespace=False)
@@ -93,7 +93,18 @@ class ErrorListQuerySerializer(serializers.Serializer):
     sortBy = serializers.ChoiceField(choices=list(SORT_BY), default="frequency")
 
 
-class ErrorLogSerializer(serializers.Serializer):
+class ReportContextSerializer(serializers.Serializer):
+    """The context of a report, as a group (its latest) and an occurrence show it."""
+
+    page = serializers.CharField()
+    userAgent = serializers.CharField(source="user_agent")
+    userId = serializers.CharField(source="user_id")
+    sessionId = serializers.CharField(source="session_id")
+    buildId = serializers.CharField(source="build_id")
+    environment = serializers.CharField()
+
+
+class ErrorLogSerializer(ReportContextSerializer):
     """One error group as staff see it in lists."""
 
     id = serializers.CharField()
@@ -101,12 +112,6 @@ class ErrorLogSerializer(serializers.Serializer):
     errorType = serializers.CharField(source="error_type")
     message = serializers.CharField()
     stack = serializers.CharField()
-    page = serializers.CharField()
-    userAgent = serializers.CharField(source="user_agent")
-    userId = serializers.CharField(source="user_id")
-    sessionId = serializers.CharField(source="session_id")
-    buildId = serializers.CharField(source="build_id")
-    environment = serializers.CharField()
     severity = serializers.CharField()
     frequency = serializers.IntegerField()
     usersAffected = serializers.IntegerField(source="users_affected")
@@ -125,17 +130,11 @@ class ErrorListResultSerializer(serializers.Serializer):
     results = ErrorLogSerializer(many=True)
 
 
-class ErrorOccurrenceSerializer(serializers.Serializer):
+class ErrorOccurrenceSerializer(ReportContextSerializer):
     """One report of a group, with its own context."""
 
     message = serializers.CharField()
     severity = serializers.CharField()
-    page = serializers.CharField()
-    userAgent = serializers.CharField(source="user_agent")
-    userId = serializers.CharField(source="user_id")
-    sessionId = serializers.CharField(source="session_id")
-    buildId = serializers.CharField(source="build_id")
-    environment = serializers.CharField()
     metadata = serializers.JSONField()
     createdAt = serializers.DateTimeField(source="created_at")
 

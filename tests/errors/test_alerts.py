@@ -75,13 +75,13 @@ def test_alert__at_most_one_per_group_per_hour(
     with django_capture_on_commit_callbacks(execute=True):
         report(api_client, critical)
     error = ErrorLog.objects.get()
-    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")[0]
+    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")
     with django_capture_on_commit_callbacks(execute=True):
         report(api_client, {**critical, "buildId": "b2"})
     assert [alert["kind"] for alert in alerts(webhook)] == ["error.new_critical"]
 
     ErrorLog.objects.update(last_alerted_at=timezone.now() - timedelta(minutes=61))
-    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")[0]
+    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")
     with django_capture_on_commit_callbacks(execute=True):
         report(api_client, {**critical, "buildId": "b3"})
     assert [alert["kind"] for alert in alerts(webhook)] == [
@@ -154,7 +154,7 @@ def test_alert__a_brand_new_group_is_not_a_spike(
 def test_alert__ignored_groups_never_alert(api_client, webhook, django_capture_on_commit_callbacks):
     body = {"errorType": "E", "message": "m", "buildId": "b1", "severity": "critical"}
     report(api_client, body)
-    error_status_set(error_ids=[ErrorLog.objects.get().pk], status="ignored", source="in a test")[0]
+    error_status_set(error_ids=[ErrorLog.objects.get().pk], status="ignored", source="in a test")
     with django_capture_on_commit_callbacks(execute=True):
         report(api_client, {**body, "buildId": "b2"})
     assert alerts(webhook) == []
