@@ -50,7 +50,7 @@ class ErrorReportInput:
     build_id: str = ""
     environment: str = ""
     user_agent: str = ""
-    metadata: object = None
+    metadata: dict | None = None
     fingerprint: str = ""
 
 
