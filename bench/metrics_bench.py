@@ -137,8 +137,7 @@ def run(args) -> dict:
     from django.test import Client
     from django.utils import timezone
 
-    from telemetry.aggregation import telemetry_rollup
-    from telemetry.tasks import telemetry_rollup_task
+    from bench.internals import telemetry_rollup, telemetry_rollup_task
 
     call_command("migrate", verbosity=0)
     figures: dict = {"events": args.events, "days": args.days}

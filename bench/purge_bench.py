@@ -59,7 +59,7 @@ def run(options, database_url: str) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from telemetry.services import event_batch_record
+    from bench.internals import event_batch_record
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
