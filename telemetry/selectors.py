@@ -10,19 +10,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
-from telemetry.aggregation import (
-    ANY_TYPE,
-    EventSlice,
-    dialect,
-    histogram_merge,
-    histogram_quantiles,
-    rollup_raw_slice,
-    rollup_watermark,
-    sketch_add,
-    sketch_estimate,
-    sketch_merge,
-)
+from telemetry.aggregation import EventSlice, rollup_raw_slice, rollup_watermark
 from telemetry.models import (
+    ANY_TYPE,
     EventType,
     TelemetryAggregate,
     TelemetryDailyAggregate,
@@ -33,6 +23,14 @@ from telemetry.models import (
     TelemetryEvent,
     UniqueKind,
 )
+from telemetry.sketches import (
+    histogram_merge,
+    histogram_quantiles,
+    sketch_add,
+    sketch_estimate,
+    sketch_merge,
+)
+from telemetry.sql import db_dialect
 
 TOP_PAGES = 10
 QUANTILES = (0.5, 0.95, 0.99)
@@ -153,8 +151,8 @@ def _duration_histograms(
 
 def _raw_histograms(*, raw_from: EventSlice, event_type: str | None):
     """Yield (type, histogram, sum of durations) of the raw events."""
-    sql = dialect()
-    bucket = sql.bucket("duration")
+    dialect = db_dialect()
+    bucket = dialect.bucket("duration")
     type_filter = "AND type = %s" if event_type else ""
     params = [*raw_from.params, *([event_type] if event_type else [])]
     query = f"""
@@ -197,7 +195,7 @@ def _raw_id_hashes(*, kind: UniqueKind, raw_from: EventSlice, event_type: str | 
     column = "session_id" if kind == UniqueKind.SESSION else "user_id"
     type_filter = "AND type = %s" if event_type else ""
     query = f"""
-        SELECT DISTINCT {dialect().hash.format(column)} FROM {TelemetryEvent._meta.db_table}
+        SELECT DISTINCT {db_dialect().hash.format(column)} FROM {TelemetryEvent._meta.db_table}
         WHERE {raw_from.where} AND {column} <> '' {type_filter}
     """
     with connection.cursor() as cursor:
@@ -210,7 +208,7 @@ def _exact_unique_count(
     *, kind: UniqueKind, start: datetime, raw_from: EventSlice, event_type: str | None
 ) -> int:
     """Count the distinct IDs of the window exactly: daily sets, then raw events."""
-    sql = dialect()
+    dialect = db_dialect()
     column = "session_id" if kind == UniqueKind.SESSION else "user_id"
     type_filter = "AND type = %s" if event_type else ""
     query = f"""
@@ -218,7 +216,7 @@ def _exact_unique_count(
             SELECT value_hash FROM {TelemetryDailyUnique._meta.db_table}
             WHERE kind = %s AND type = %s AND day >= %s
             UNION ALL
-            SELECT {sql.hash.format(column)} FROM {TelemetryEvent._meta.db_table}
+            SELECT {dialect.hash.format(column)} FROM {TelemetryEvent._meta.db_table}
             WHERE {raw_from.where} AND {column} <> '' {type_filter}
         ) AS ids
     """
@@ -304,7 +302,7 @@ def telemetry_series(*, days: int, now: datetime | None = None) -> dict:
             histograms[index].append(histogram)
     api_raw = (
         TelemetryEvent.objects.filter(raw_from.q, type=EventType.API_CALL, duration__isnull=False)
-        .annotate(hour=TruncHour("created_at"), bucket=RawSQL(dialect().bucket("duration"), []))
+        .annotate(hour=TruncHour("created_at"), bucket=RawSQL(db_dialect().bucket("duration"), []))
         .values("hour", "bucket")
         .annotate(total=Count("id"))
         .values_list("hour", "bucket", "total")
