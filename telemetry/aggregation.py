@@ -53,6 +53,16 @@ class EventSlice:
     params: list
     q: Q
 
+    def of_type(self, event_type: str | None) -> "EventSlice":
+        """Return the slice narrowed to the events of one type (itself when None)."""
+        if not event_type:
+            return self
+        return EventSlice(
+            where=f"{self.where} AND type = %s",
+            params=[*self.params, event_type],
+            q=self.q & Q(type=event_type),
+        )
+
 
 def floor_hour(value: datetime) -> datetime:
     """Return the start of the hour of `value`."""

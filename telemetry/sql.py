@@ -37,26 +37,19 @@ class Dialect:
         )
 
 
-POSTGRESQL = Dialect(
-    hour="date_trunc('hour', {}, 'UTC')",
-    day="CAST(({} AT TIME ZONE 'UTC') AS date)",
-    object_agg="jsonb_object_agg",
-    empty_object="'{}'::jsonb",
-    object_entries="jsonb_each_text({})",
-    hash="hashtextextended({}, 0)",
-    insert_ignore="INSERT INTO",
-    on_conflict_ignore="ON CONFLICT DO NOTHING",
-)
-SQLITE = Dialect(
-    hour="strftime('%%Y-%%m-%%d %%H:00:00', {})",
-    day="date({})",
-    object_agg="json_group_object",
-    empty_object="'{}'",
-    object_entries="json_each({})",
-    hash="telemetry_value_hash({})",
-    insert_ignore="INSERT OR IGNORE INTO",
-    on_conflict_ignore="",
-)
+# Each expression as (PostgreSQL, SQLite), side by side so they are kept alike.
+_EXPRESSIONS = {
+    "hour": ("date_trunc('hour', {}, 'UTC')", "strftime('%%Y-%%m-%%d %%H:00:00', {})"),
+    "day": ("CAST(({} AT TIME ZONE 'UTC') AS date)", "date({})"),
+    "object_agg": ("jsonb_object_agg", "json_group_object"),
+    "empty_object": ("'{}'::jsonb", "'{}'"),
+    "object_entries": ("jsonb_each_text({})", "json_each({})"),
+    "hash": ("hashtextextended({}, 0)", "telemetry_value_hash({})"),
+    "insert_ignore": ("INSERT INTO", "INSERT OR IGNORE INTO"),
+    "on_conflict_ignore": ("ON CONFLICT DO NOTHING", ""),
+}
+POSTGRESQL = Dialect(**{name: pair[0] for name, pair in _EXPRESSIONS.items()})
+SQLITE = Dialect(**{name: pair[1] for name, pair in _EXPRESSIONS.items()})
 
 
 def db_dialect() -> Dialect:
