@@ -3,7 +3,6 @@
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import connection
@@ -16,14 +15,8 @@ from common.privacy import (
     scrub_url,
 )
 from common.retention import delete_in_batches
-from common.useragent import device_type_from_user_agent, platform_from_user_agent
+from common.useragent import user_agent_traits
 from telemetry.models import TelemetryEvent
-
-
-# User agents repeat across events: parse each distinct one once.
-@lru_cache(maxsize=1024)
-def _user_agent_traits(user_agent: str) -> tuple[str, str]:
-    return device_type_from_user_agent(user_agent), platform_from_user_agent(user_agent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +52,7 @@ def event_batch_record(*, events: list[NewEvent], request_user_agent: str) -> in
     rows = []
     for event in events:
         user_agent = (event.user_agent or request_user_agent or "")[:512]
-        device_type, platform = _user_agent_traits(user_agent)
+        traits = user_agent_traits(user_agent)
         rows.append(
             (
                 event.type,
@@ -68,11 +61,11 @@ def event_batch_record(*, events: list[NewEvent], request_user_agent: str) -> in
                 event.duration,
                 scrub_data(event.metadata) if event.metadata is not None else None,
                 scrub_short_text(user_agent, max_length=512),
-                scrub_short_text(event.platform or platform, max_length=40),
+                scrub_short_text(event.platform or traits.platform, max_length=40),
                 scrub_identifier(event.session_id),
                 scrub_identifier(event.user_id),
                 scrub_identifier(event.anonymous_id),
-                event.device_type or device_type,
+                event.device_type or traits.device_type,
                 scrub_short_text(event.region, max_length=64),
                 event.timestamp,
                 now,
