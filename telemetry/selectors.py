@@ -40,24 +40,35 @@ UNKNOWN_DEVICE = "unknown"
 
 @dataclass(frozen=True)
 class DayCount:
+    """How many events a UTC day of the window has."""
+
     date: date
     count: int
 
 
 @dataclass(frozen=True)
 class PageCount:
+    """How many events a page has (page views, or the events of the type asked for)."""
+
     page: str
     count: int
 
 
 @dataclass(frozen=True)
-class ApiCallMetrics:
-    """The `api_call` events of a window: how many, their p50/p95/p99 and mean duration."""
+class Quantiles:
+    """The p50, p95 and p99 of a set of durations (None when the set is empty)."""
 
-    count: int
     p50: float | None
     p95: float | None
     p99: float | None
+
+
+@dataclass(frozen=True)
+class ApiCallMetrics:
+    """The `api_call` events of a window: how many, their quantiles and mean duration."""
+
+    count: int
+    durations: Quantiles
     avg: float | None
 
 
@@ -77,14 +88,14 @@ class TelemetryMetrics:
     by_day: list[DayCount]
     top_pages: list[PageCount]
     by_device_type: dict[str, int]
-    p50: float | None
-    p95: float | None
-    p99: float | None
+    durations: Quantiles
     api_calls: ApiCallMetrics
 
 
 @dataclass(frozen=True)
 class EventCounts:
+    """How many events arrived in a period, and how many of them are errors."""
+
     total: int
     errors: int
 
@@ -165,9 +176,7 @@ def telemetry_metrics(
             for page, count in sorted(pages.items(), key=lambda item: (-item[1], item[0]))
         ][:TOP_PAGES],
         by_device_type=dict(by_device.most_common()),
-        p50=overall[0],
-        p95=overall[1],
-        p99=overall[2],
+        durations=Quantiles(*overall),
         api_calls=_api_call_metrics(*histograms.get(EventType.API_CALL, ({}, 0))),
     )
 
@@ -175,9 +184,10 @@ def telemetry_metrics(
 def _api_call_metrics(histogram: dict[int, int], total: int) -> ApiCallMetrics:
     """Return the count, quantiles and mean of the `api_call` durations of a window."""
     count = sum(histogram.values())
-    p50, p95, p99 = histogram_quantiles(histogram, QUANTILES)
     return ApiCallMetrics(
-        count=count, p50=p50, p95=p95, p99=p99, avg=round(total / count, 2) if count else None
+        count=count,
+        durations=Quantiles(*histogram_quantiles(histogram, QUANTILES)),
+        avg=round(total / count, 2) if count else None,
     )
 
 

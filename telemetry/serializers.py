@@ -126,9 +126,9 @@ class DayCountSerializer(serializers.Serializer):
 
 class ApiCallMetricsSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    p50 = serializers.FloatField(allow_null=True)
-    p95 = serializers.FloatField(allow_null=True)
-    p99 = serializers.FloatField(allow_null=True)
+    p50 = serializers.FloatField(source="durations.p50", allow_null=True)
+    p95 = serializers.FloatField(source="durations.p95", allow_null=True)
+    p99 = serializers.FloatField(source="durations.p99", allow_null=True)
     avg = serializers.FloatField(allow_null=True)
 
 
@@ -149,9 +149,9 @@ class TelemetryMetricsSerializer(serializers.Serializer):
     byDay = DayCountSerializer(source="by_day", many=True)
     topPages = TopPageSerializer(source="top_pages", many=True)
     byDeviceType = serializers.DictField(source="by_device_type", child=serializers.IntegerField())
-    p50 = serializers.FloatField(allow_null=True)
-    p95 = serializers.FloatField(allow_null=True)
-    p99 = serializers.FloatField(allow_null=True)
+    p50 = serializers.FloatField(source="durations.p50", allow_null=True)
+    p95 = serializers.FloatField(source="durations.p95", allow_null=True)
+    p99 = serializers.FloatField(source="durations.p99", allow_null=True)
     apiCalls = ApiCallMetricsSerializer(source="api_calls")
 
 
