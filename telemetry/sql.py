@@ -30,7 +30,7 @@ class Dialect:
     on_conflict_ignore: str
 
     def bucket(self, column: str) -> str:
-        """Return the SQL bucket index of `column` (see bucket_index)."""
+        """Return the SQL bucket index of `column` (see telemetry.sketches.bucket_index)."""
         return (
             f"CASE WHEN {column} IS NULL THEN NULL WHEN {column} <= 0 THEN {ZERO_BUCKET} "
             f"ELSE CAST(CEILING(LN({column}) / {LN_GAMMA!r}) AS INTEGER) END"
