@@ -27,8 +27,9 @@ from common.privacy import (  # noqa: E402
     scrub_text,
     scrub_url,
 )
-from errors.sentry.mapping import event_to_error_payload  # noqa: E402
-from errors.services import report_values  # noqa: E402
+from errors.ingest import error_report_values  # noqa: E402
+from errors.sentry.mapping import event_to_error_report  # noqa: E402
+from errors.serializers import error_report_input  # noqa: E402
 
 MiB = 1024 * 1024
 # The shapes that made the old patterns backtrack, and half-finished findings of each rule.
@@ -135,13 +136,13 @@ def scrub_batch(document: dict) -> None:
 
 
 def scrub_report(document: dict) -> None:
-    """Scrub and group a report as errors.services.error_report does before its one query."""
-    report_values(payload=document)
+    """Scrub and group a report as errors.ingest.error_report does before its one query."""
+    error_report_values(report=error_report_input(document))
 
 
 def scrub_sentry(document: dict) -> None:
     """Map a Sentry event to a report, then scrub and group it."""
-    report_values(payload=event_to_error_payload(document))
+    error_report_values(report=event_to_error_report(document))
 
 
 def best_seconds(function, argument, rounds: int) -> float:

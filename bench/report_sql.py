@@ -2,7 +2,7 @@
 
 `python -m bench.report_sql --distinct N` runs in the bench stack's environment (its
 DATABASE_URL), validates each of `bench.payloads.error_bodies(distinct=N)` and builds the exact
-statement `errors.services` executes for it, with its parameters bound. bench/load.py's
+statement `errors.ingest` executes for it, with its parameters bound. bench/load.py's
 `statement` scenario replays these straight from psycopg: the raw baseline of error ingest,
 PostgreSQL doing the same writes without HTTP, Django or Python validation in front of it.
 """
@@ -19,7 +19,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 from bench.payloads import error_bodies  # noqa: E402
-from errors.services import report_statement, report_values  # noqa: E402
+from errors.ingest import error_report_statement, error_report_values  # noqa: E402
+from errors.serializers import error_report_input  # noqa: E402
 from errors.validation import report_payload  # noqa: E402
 
 
@@ -30,10 +31,10 @@ def main() -> None:
     statements = []
     with connection.cursor() as cursor:
         for body in error_bodies(distinct=options.distinct):
-            group_values, occurrence_values, hour = report_values(
-                payload=report_payload(json.loads(body)), request_user_agent=""
+            group_values, occurrence_values, hour = error_report_values(
+                report=error_report_input(report_payload(json.loads(body))), request_user_agent=""
             )
-            sql, params = report_statement(
+            sql, params = error_report_statement(
                 group_values=group_values, occurrence_values=occurrence_values, hour=hour
             )
             statements.append(cursor.cursor.mogrify(sql, params))

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -19,8 +18,9 @@ from django.utils.html import format_html_join
 from common.api import ApiError
 from common.params import whole_number
 from errors import selectors as error_selectors
-from errors.models import ErrorLog, ErrorStatus, Severity
-from errors.services import error_set_status
+from errors.models import ErrorStatus, Severity
+from errors.serializers import SORT_BY
+from errors.services import error_status_set
 from feedback import selectors as feedback_selectors
 from health import selectors as health_selectors
 from health.services import health_check_run
@@ -53,6 +53,7 @@ TRIAGE_SORT_LABELS = {
     "lastSeen": "Last seen",
     "createdAt": "First seen",
 }
+TRIAGE_ORDERS = {**SORT_BY, "severity": "severity"}
 TRIAGE_STATUS_LABELS = {
     "unresolved": "Unresolved",
     "regressed": "Regressed",
@@ -60,7 +61,7 @@ TRIAGE_STATUS_LABELS = {
     "ignored": "Ignored",
     "all": "All",
 }
-# One-click and bulk actions: the status each sets through errors.services.error_set_status.
+# One-click and bulk actions: the status each sets through errors.services.error_status_set.
 TRIAGE_ACTIONS = {
     "resolve": ErrorStatus.RESOLVED,
     "ignore": ErrorStatus.IGNORED,
@@ -93,19 +94,18 @@ def errors_dashboard(request, *, site):
             "showing page 1.",
         )
         page_number = 1
-    errors = error_selectors.error_triage_list(
+    page = error_selectors.error_group_page(
         severity=filters["severity"] or None,
-        status=None if filters["status"] == "all" else filters["status"],
+        statuses=error_selectors.TRIAGE_STATUS_FILTERS.get(filters["status"]),
         environment=filters["environment"] or None,
         build_id=filters["build"] or None,
         search=filters["q"] or None,
-        sort_by=filters["sort"],
+        order=TRIAGE_ORDERS[filters["sort"]],
+        offset=(page_number - 1) * TRIAGE_PAGE_SIZE,
+        limit=TRIAGE_PAGE_SIZE,
+        with_text=False,
     )
-    # One row more than a page says whether there is a next page, without counting the table.
-    offset = (page_number - 1) * TRIAGE_PAGE_SIZE
-    rows = list(errors[offset : offset + TRIAGE_PAGE_SIZE + 1])
-    has_next = len(rows) > TRIAGE_PAGE_SIZE
-    rows = rows[:TRIAGE_PAGE_SIZE]
+    rows = page.errors
     trends = error_selectors.error_hourly_counts_by_error(
         error_ids=[error.pk for error in rows], hours=TRIAGE_TREND_HOURS
     )
@@ -126,7 +126,7 @@ def errors_dashboard(request, *, site):
         "actions": TRIAGE_ACTIONS,
         "page_number": page_number,
         "previous_page": page_number - 1 if page_number > 1 else None,
-        "next_page": page_number + 1 if has_next else None,
+        "next_page": page_number + 1 if page.has_next else None,
         "query_without_page": query.urlencode(),
         "can_change": request.user.has_perm("errors.change_errorlog"),
         "trend_hours": TRIAGE_TREND_HOURS,
@@ -169,27 +169,21 @@ def _errors_apply_action(request):
         messages.warning(request, "Choose an action and at least one error.")
         return HttpResponseRedirect(back)
     status = TRIAGE_ACTIONS[action]
-    changed = []
-    for error in ErrorLog.objects.filter(pk__in=ids).only("pk"):
-        try:
-            changed.append(error_set_status(error=error, status=status, by=request.user))
-        except ApiError as refusal:
-            messages.error(request, refusal.message)
-    if changed:
-        LogEntry.objects.log_actions(
-            user_id=request.user.pk,
-            queryset=changed,
-            action_flag=CHANGE,
-            change_message=f"Status set to {status} from the triage page.",
-            single_object=len(changed) == 1,
+    try:
+        changed = error_status_set(
+            error_ids=ids, status=status, source="from the triage page", by=request.user
         )
+    except ApiError as refusal:
+        messages.error(request, refusal.message)
+        changed = []
+    if changed:
         messages.success(request, f"{len(changed)} error(s) marked {status}.")
     return HttpResponseRedirect(back)
 
 
 def error_detail_dashboard(request, error_id: int, *, site):
     """Render one error group: stack, recent occurrences, linked feedback, status history."""
-    error = error_selectors.error_get(error_id=error_id)
+    error = error_selectors.error_find(error_id=error_id)
     if error is None:
         raise Http404("No error with this ID.")
     trend = error_selectors.error_hourly_counts(error=error)

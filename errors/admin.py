@@ -7,7 +7,7 @@ from common.pagination import EstimatedCountPaginator
 from errors.models import ClientKey, ErrorLog, ErrorStatus
 from errors.selectors import error_environments
 from errors.sentry.selectors import client_key_dsn
-from errors.services import error_set_status
+from errors.services import error_status_set
 
 
 class EnvironmentFilter(admin.SimpleListFilter):
@@ -65,8 +65,12 @@ class ErrorLogAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request)
 
     def _set_status(self, request, queryset, status):
-        for error in queryset:
-            error_set_status(error=error, status=status, by=request.user)
+        error_status_set(
+            error_ids=[error.pk for error in queryset],
+            status=status,
+            source="from the admin's error list",
+            by=request.user,
+        )
         self.message_user(
             request, f"{len(queryset)} error(s) marked {status}.", level=messages.SUCCESS
         )

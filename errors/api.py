@@ -9,11 +9,12 @@ from rest_framework.views import APIView
 
 from common.api import ApiError, read_json_body, refuse_declared_oversize
 from common.ratelimit import rate_limit_request
+from errors.ingest import error_report
 from errors.models import ClientKey
 from errors.selectors import (
-    error_get,
+    error_find,
+    error_group_page,
     error_hourly_counts,
-    error_list,
     error_recent_occurrences,
 )
 from errors.sentry.auth import public_key_find, public_key_is_well_formed
@@ -22,6 +23,7 @@ from errors.sentry.envelope import envelope_parse
 from errors.sentry.selectors import client_key_find
 from errors.sentry.services import sentry_envelope_ingest, sentry_store_ingest
 from errors.serializers import (
+    SORT_BY,
     ErrorDetailSerializer,
     ErrorListQuerySerializer,
     ErrorListResultSerializer,
@@ -31,8 +33,9 @@ from errors.serializers import (
     ErrorReportSerializer,
     ErrorUpdateSerializer,
     HourlyCountSerializer,
+    error_report_input,
 )
-from errors.services import error_report, error_set_status
+from errors.services import error_status_set
 from errors.validation import report_payload
 
 STAFF_ERRORS = {
@@ -67,7 +70,7 @@ class ErrorReportApi(APIView):
             raise ApiError("The body must be a JSON object describing one error.")
         payload = report_payload(body)
         error, created = error_report(
-            payload=payload,
+            report=error_report_input(payload),
             request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(
@@ -90,18 +93,18 @@ class ErrorListApi(APIView):
         query = ErrorListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        errors = error_list(
+        status = params.get("status")
+        page = error_group_page(
             severity=params.get("severity"),
+            statuses=(status,) if status else None,
             resolved=params.get("resolved"),
-            status=params.get("status"),
             environment=params.get("environment"),
-            sort_by=params["sortBy"],
+            order=SORT_BY[params["sortBy"]],
+            limit=params["limit"],
+            with_total=True,
         )
         return Response(
-            {
-                "count": errors.count(),
-                "results": ErrorLogSerializer(errors[: params["limit"]], many=True).data,
-            }
+            {"count": page.total, "results": ErrorLogSerializer(page.errors, many=True).data}
         )
 
 
@@ -124,7 +127,7 @@ class ErrorCollectionApi(ErrorReportApi, ErrorListApi):
 
 
 def _error_or_404(error_id: int):
-    error = error_get(error_id=error_id)
+    error = error_find(error_id=error_id)
     if error is None:
         raise ApiError(f"There is no error with id {error_id}.", status_code=404)
     return error
@@ -170,10 +173,13 @@ class ErrorUpdateApi(APIView):
         error = _error_or_404(error_id)
         serializer = ErrorUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        error = error_set_status(
-            error=error, status=serializer.validated_data["status"], by=request.user
+        changed = error_status_set(
+            error_ids=[error.pk],
+            status=serializer.validated_data["status"],
+            source="through the API",
+            by=request.user,
         )
-        return Response(_detail(error))
+        return Response(_detail(changed[0] if changed else _error_or_404(error_id)))
 
 
 class ErrorItemApi(ErrorDetailApi, ErrorUpdateApi):

@@ -3,8 +3,9 @@
 import random
 from collections.abc import Callable
 
+from errors.ingest import ErrorReportInput, error_report
 from errors.models import ErrorLog
-from errors.services import error_report, error_set_status
+from errors.services import error_status_set
 
 # (type, message template, severity, page, reports, status to leave it in)
 DEMO_ERRORS = [
@@ -71,27 +72,27 @@ def demo_errors_generate(
             build = rng.choice(list(BUILDS))
             message = template.format(n=rng.randint(1, 99999))
             error, _created = error_report(
-                payload={
-                    "errorType": error_type,
-                    "message": message,
-                    "stack": STACK.format(
+                report=ErrorReportInput(
+                    error_type=error_type,
+                    message=message,
+                    stack=STACK.format(
                         type=error_type,
                         message=message,
                         build=BUILDS[build],
                         col=rng.randint(10, 9999),
                     ),
-                    "page": page,
-                    "severity": severity,
-                    "userId": f"user_{rng.randint(1, 60)}",
-                    "sessionId": f"session_{rng.randint(1, 400)}",
-                    "buildId": build,
-                    "environment": "production",
-                    "userAgent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0",
-                }
+                    page=page,
+                    severity=severity,
+                    user_id=f"user_{rng.randint(1, 60)}",
+                    session_id=f"session_{rng.randint(1, 400)}",
+                    build_id=build,
+                    environment="production",
+                    user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0",
+                )
             )
             reports += 1
         if final_status:
-            error_set_status(error=error, status=final_status)
+            error_status_set(error_ids=[error.pk], status=final_status, source="by seed_demo")
     progress(f"  {reports} error reports")
     return f"{reports} error reports in {len(DEMO_ERRORS)} groups"
 

@@ -39,7 +39,7 @@ _BUILD_HASH = re.compile(
 _ORIGIN = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^/\s)]+", re.IGNORECASE)
 
 
-def normalise_message(message: str) -> str:
+def message_normalise(message: str) -> str:
     """Return `message` with URLs' ID segments, e-mails, UUIDs, hex, quoted values and numbers
     replaced by placeholders."""
     text = _URL.sub(lambda match: scrub_url(match.group(0)), message or "")
@@ -51,7 +51,7 @@ def normalise_message(message: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def normalise_frame(line: str) -> str:
+def frame_normalise(line: str) -> str:
     """Return one stack frame without origin, query string, line/column or build hash."""
     frame = _ORIGIN.sub("", line.strip())
     frame = _QUERY.sub("", frame)
@@ -65,7 +65,7 @@ def top_frames(stack: str, *, limit: int = TOP_FRAMES) -> list[str]:
     frames = []
     for line in (stack or "").splitlines():
         if _FRAME.match(line):
-            frames.append(normalise_frame(line))
+            frames.append(frame_normalise(line))
             if len(frames) == limit:
                 break
     return frames
@@ -78,6 +78,6 @@ def error_fingerprint(
     if client_fingerprint:
         key = "client\n" + client_fingerprint.strip()
     else:
-        parts = [error_type.strip(), normalise_message(message), *top_frames(stack)]
+        parts = [error_type.strip(), message_normalise(message), *top_frames(stack)]
         key = "auto\n" + "\n".join(parts)
     return hashlib.sha256(key.encode()).hexdigest()

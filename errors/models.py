@@ -1,4 +1,4 @@
-"""Error groups (the seed's ErrorLog), their occurrences, affected users and hourly counts."""
+"""Error groups (ErrorLog), their occurrences, affected users and hourly counts."""
 
 import uuid
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 
 class Severity(models.TextChoices):
-    """The seed's severity levels, most severe first; a group keeps the highest it has seen."""
+    """Severity levels, most severe first; a group keeps the highest it has seen."""
 
     CRITICAL = "critical", "Critical"
     ERROR = "error", "Error"
@@ -47,7 +47,24 @@ class ErrorStatus(models.TextChoices):
     REGRESSED = "regressed", "Regressed"
 
 
-class ErrorLog(models.Model):
+class ReportContext(models.Model):
+    """The context a report carries: an occurrence keeps its own, a group its latest report's
+    (and its highest severity)."""
+
+    page = models.CharField(max_length=512, blank=True, default="")
+    user_agent = models.CharField(max_length=512, blank=True, default="")
+    user_id = models.CharField(max_length=128, blank=True, default="")
+    session_id = models.CharField(max_length=128, blank=True, default="")
+    build_id = models.CharField(max_length=128, blank=True, default="")
+    environment = models.CharField(max_length=64, blank=True, default="")
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.ERROR)
+    metadata = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ErrorLog(ReportContext):
     """One error group: every report with the same fingerprint adds to it.
 
     The context fields (page, user, session, build, environment, user agent, metadata) hold
@@ -58,13 +75,6 @@ class ErrorLog(models.Model):
     error_type = models.CharField(max_length=200)
     message = models.TextField(help_text="The first report's message, scrubbed.")
     stack = models.TextField(blank=True, default="")
-    page = models.CharField(max_length=512, blank=True, default="")
-    user_agent = models.CharField(max_length=512, blank=True, default="")
-    user_id = models.CharField(max_length=128, blank=True, default="")
-    session_id = models.CharField(max_length=128, blank=True, default="")
-    build_id = models.CharField(max_length=128, blank=True, default="")
-    environment = models.CharField(max_length=64, blank=True, default="")
-    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.ERROR)
     frequency = models.PositiveBigIntegerField(default=1)
     users_affected = models.PositiveIntegerField(default=0)
     first_seen = models.DateTimeField(default=timezone.now)
@@ -80,7 +90,6 @@ class ErrorLog(models.Model):
     )
     regressed_at = models.DateTimeField(null=True, blank=True)
     last_alerted_at = models.DateTimeField(null=True, blank=True)
-    metadata = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name = "error"
@@ -135,7 +144,7 @@ class ErrorStatusChange(models.Model):
         return f"{self.error_id} → {self.status} at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
-class ErrorOccurrence(models.Model):
+class ErrorOccurrence(ReportContext):
     """One report of an error group, with the context the reporter sent."""
 
     # No index of its own: erroroccurrence_error_idx (error, -created_at) serves lookups by
@@ -144,14 +153,6 @@ class ErrorOccurrence(models.Model):
         ErrorLog, on_delete=models.CASCADE, related_name="occurrences", db_index=False
     )
     message = models.TextField(help_text="This report's message, scrubbed.")
-    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.ERROR)
-    page = models.CharField(max_length=512, blank=True, default="")
-    user_agent = models.CharField(max_length=512, blank=True, default="")
-    user_id = models.CharField(max_length=128, blank=True, default="")
-    session_id = models.CharField(max_length=128, blank=True, default="")
-    build_id = models.CharField(max_length=128, blank=True, default="")
-    environment = models.CharField(max_length=64, blank=True, default="")
-    metadata = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

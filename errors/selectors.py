@@ -1,9 +1,11 @@
 """Reads of the errors app: triage lists, one group's detail, counts for the health check."""
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from errors.models import (
@@ -19,13 +21,23 @@ from errors.models import (
 RECENT_OCCURRENCES = 20
 TREND_HOURS = 48
 
-# sortBy values of GET /api/errors and the ordering each means (most first).
-SORTS = {
+# The orders of error_group_page (most first); ties go to the most recent.
+ORDERINGS = {
     "frequency": ("-frequency", "-last_seen", "-id"),
-    "lastSeen": ("-last_seen", "-id"),
-    "createdAt": ("-first_seen", "-id"),
+    "last_seen": ("-last_seen", "-id"),
+    "first_seen": ("-first_seen", "-id"),
+    "severity": ("-severity_rank", "-last_seen", "-id"),
 }
 OPEN_STATUSES = (ErrorStatus.NEW, ErrorStatus.ACKNOWLEDGED, ErrorStatus.REGRESSED)
+# The triage page's status filters: "unresolved" is every open status.
+TRIAGE_STATUS_FILTERS = {
+    "unresolved": OPEN_STATUSES,
+    "resolved": (ErrorStatus.RESOLVED,),
+    "regressed": (ErrorStatus.REGRESSED,),
+    "ignored": (ErrorStatus.IGNORED,),
+    "new": (ErrorStatus.NEW,),
+    "acknowledged": (ErrorStatus.ACKNOWLEDGED,),
+}
 
 
 def error_occurrence_count_since(*, since: datetime) -> int:
@@ -38,28 +50,7 @@ def error_open_critical_count() -> int:
     return ErrorLog.objects.filter(severity=Severity.CRITICAL, status__in=OPEN_STATUSES).count()
 
 
-def error_list(
-    *,
-    severity: str | None = None,
-    resolved: bool | None = None,
-    status: str | None = None,
-    environment: str | None = None,
-    sort_by: str = "frequency",
-) -> QuerySet[ErrorLog]:
-    """Return the error groups matching the filters, ordered by `sort_by` (most first)."""
-    errors = ErrorLog.objects.all()
-    if severity:
-        errors = errors.filter(severity=severity)
-    if resolved is not None:
-        errors = errors.filter(resolved=resolved)
-    if status:
-        errors = errors.filter(status=status)
-    if environment:
-        errors = errors.filter(environment=environment)
-    return errors.order_by(*SORTS[sort_by])
-
-
-def error_get(*, error_id: int) -> ErrorLog | None:
+def error_find(*, error_id: int) -> ErrorLog | None:
     """Return the error group with `error_id`, or None."""
     return ErrorLog.objects.filter(pk=error_id).first()
 
@@ -95,46 +86,58 @@ def error_hourly_counts(*, error: ErrorLog, hours: int = TREND_HOURS) -> list[di
     ]
 
 
-# Triage filters beyond a single status: "unresolved" is every open status.
-TRIAGE_STATUS_FILTERS = {
-    "unresolved": OPEN_STATUSES,
-    "resolved": (ErrorStatus.RESOLVED,),
-    "regressed": (ErrorStatus.REGRESSED,),
-    "ignored": (ErrorStatus.IGNORED,),
-    "new": (ErrorStatus.NEW,),
-    "acknowledged": (ErrorStatus.ACKNOWLEDGED,),
-}
-TRIAGE_SORTS = {**SORTS, "severity": ("-severity_rank", "-last_seen", "-id")}
+@dataclass(frozen=True)
+class ErrorGroupPage:
+    """One page of error groups; `total` counts every match, when it was asked for."""
+
+    errors: list[ErrorLog]
+    has_next: bool
+    total: int | None = None
 
 
-def error_triage_list(
+def error_group_page(
     *,
     severity: str | None = None,
-    status: str | None = None,
+    statuses: Collection[str] | None = None,
+    resolved: bool | None = None,
     environment: str | None = None,
     build_id: str | None = None,
     search: str | None = None,
-    sort_by: str = "frequency",
-) -> QuerySet[ErrorLog]:
-    """Return the error groups of the triage page, most first by `sort_by`, without the heavy
-    columns (stack, metadata).
+    order: str = "frequency",
+    offset: int = 0,
+    limit: int = 50,
+    with_total: bool = False,
+    with_text: bool = True,
+) -> ErrorGroupPage:
+    """Return the page of error groups matching the filters, most first by `order` (a key of
+    ORDERINGS), from `offset`.
 
-    `status` is a key of TRIAGE_STATUS_FILTERS; `search` matches the error type or message.
+    `search` matches the error type or message. Without `with_text` the heavy columns (stack,
+    metadata) are left unread, for lists that never show them.
     """
-    errors = ErrorLog.objects.defer("stack", "metadata")
+    errors = ErrorLog.objects.all() if with_text else ErrorLog.objects.defer("stack", "metadata")
     if severity:
         errors = errors.filter(severity=severity)
-    if status:
-        errors = errors.filter(status__in=TRIAGE_STATUS_FILTERS[status])
+    if statuses:
+        errors = errors.filter(status__in=statuses)
+    if resolved is not None:
+        errors = errors.filter(resolved=resolved)
     if environment:
         errors = errors.filter(environment=environment)
     if build_id:
         errors = errors.filter(build_id=build_id)
     if search:
         errors = errors.filter(Q(error_type__icontains=search) | Q(message__icontains=search))
-    if sort_by == "severity":
+    if order == "severity":
         errors = errors.annotate(severity_rank=severity_rank_expression())
-    return errors.order_by(*TRIAGE_SORTS[sort_by])
+    errors = errors.order_by(*ORDERINGS[order])
+    # One row more than a page says whether there is a next page, without counting the table.
+    rows = list(errors[offset : offset + limit + 1])
+    return ErrorGroupPage(
+        errors=rows[:limit],
+        has_next=len(rows) > limit,
+        total=errors.count() if with_total else None,
+    )
 
 
 def error_hourly_counts_by_error(*, error_ids: list[int], hours: int) -> dict[int, list[int]]:

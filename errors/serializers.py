@@ -3,16 +3,16 @@
 from rest_framework import serializers
 
 from common.serializers import MetadataField
+from errors.ingest import ErrorReportInput
 from errors.models import ErrorStatus, Severity
-from errors.selectors import SORTS
 from errors.services import SETTABLE_STATUSES
 
 MAX_LIST_LIMIT = 200
 
 
 class ErrorReportSerializer(serializers.Serializer):
-    """One error report (POST /api/errors), in the seed's camelCase; optional fields may be
-    null, as in the seed's schema."""
+    """One error report (POST /api/errors), in camelCase; optional fields may be null, as the
+    README's schema allows."""
 
     errorType = serializers.CharField(max_length=200)
     message = serializers.CharField(max_length=10_000, trim_whitespace=False)
@@ -54,10 +54,32 @@ class ErrorReportSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+def error_report_input(data: dict) -> ErrorReportInput:
+    """Return the report that the validated data of ErrorReportSerializer describes."""
+    return ErrorReportInput(
+        error_type=data["errorType"],
+        message=data["message"],
+        stack=data.get("stack") or "",
+        page=data.get("page") or "",
+        severity=data.get("severity") or Severity.ERROR,
+        user_id=data.get("userId") or "",
+        session_id=data.get("sessionId") or "",
+        build_id=data.get("buildId") or "",
+        environment=data.get("environment") or "",
+        user_agent=data.get("userAgent") or "",
+        metadata=data.get("metadata"),
+        fingerprint=data.get("fingerprint") or "",
+    )
+
+
 class ErrorReportResultSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     errorId = serializers.CharField()
     duplicate = serializers.BooleanField()
+
+
+# sortBy values of GET /api/errors and the order of errors.selectors.error_group_page each means.
+SORT_BY = {"frequency": "frequency", "lastSeen": "last_seen", "createdAt": "first_seen"}
 
 
 class ErrorListQuerySerializer(serializers.Serializer):
@@ -68,10 +90,21 @@ class ErrorListQuerySerializer(serializers.Serializer):
     resolved = serializers.BooleanField(required=False, allow_null=True, default=None)
     status = serializers.ChoiceField(choices=ErrorStatus.choices, required=False)
     environment = serializers.CharField(max_length=64, required=False)
-    sortBy = serializers.ChoiceField(choices=list(SORTS), default="frequency")
+    sortBy = serializers.ChoiceField(choices=list(SORT_BY), default="frequency")
 
 
-class ErrorLogSerializer(serializers.Serializer):
+class ReportContextSerializer(serializers.Serializer):
+    """The context of a report, as a group (its latest) and an occurrence show it."""
+
+    page = serializers.CharField()
+    userAgent = serializers.CharField(source="user_agent")
+    userId = serializers.CharField(source="user_id")
+    sessionId = serializers.CharField(source="session_id")
+    buildId = serializers.CharField(source="build_id")
+    environment = serializers.CharField()
+
+
+class ErrorLogSerializer(ReportContextSerializer):
     """One error group as staff see it in lists."""
 
     id = serializers.CharField()
@@ -79,12 +112,6 @@ class ErrorLogSerializer(serializers.Serializer):
     errorType = serializers.CharField(source="error_type")
     message = serializers.CharField()
     stack = serializers.CharField()
-    page = serializers.CharField()
-    userAgent = serializers.CharField(source="user_agent")
-    userId = serializers.CharField(source="user_id")
-    sessionId = serializers.CharField(source="session_id")
-    buildId = serializers.CharField(source="build_id")
-    environment = serializers.CharField()
     severity = serializers.CharField()
     frequency = serializers.IntegerField()
     usersAffected = serializers.IntegerField(source="users_affected")
@@ -103,17 +130,11 @@ class ErrorListResultSerializer(serializers.Serializer):
     results = ErrorLogSerializer(many=True)
 
 
-class ErrorOccurrenceSerializer(serializers.Serializer):
+class ErrorOccurrenceSerializer(ReportContextSerializer):
     """One report of a group, with its own context."""
 
     message = serializers.CharField()
     severity = serializers.CharField()
-    page = serializers.CharField()
-    userAgent = serializers.CharField(source="user_agent")
-    userId = serializers.CharField(source="user_id")
-    sessionId = serializers.CharField(source="session_id")
-    buildId = serializers.CharField(source="build_id")
-    environment = serializers.CharField()
     metadata = serializers.JSONField()
     createdAt = serializers.DateTimeField(source="created_at")
 

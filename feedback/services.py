@@ -73,24 +73,24 @@ def feedback_submit(
 
 def _error_for_bug_report(feedback: FeedbackSubmission):
     """File the bug report in error triage as its own `UserReport` entry and return it."""
-    from errors.services import error_report
+    from errors.ingest import ErrorReportInput, error_report
 
     error, _created = error_report(
-        payload={
-            "errorType": "UserReport",
-            "message": feedback.message,
-            "page": feedback.page,
-            "severity": "warning",
-            "userId": feedback.user_id,
-            "sessionId": feedback.session_id,
-            "userAgent": feedback.user_agent,
-            "metadata": {
+        report=ErrorReportInput(
+            error_type="UserReport",
+            message=feedback.message,
+            page=feedback.page,
+            severity="warning",
+            user_id=feedback.user_id,
+            session_id=feedback.session_id,
+            user_agent=feedback.user_agent,
+            metadata={
                 "feedbackId": str(feedback.pk),
                 "screenshot": feedback.screenshot.name or None,
             },
             # Every report is its own triage entry: two people never send "the same" report.
-            "fingerprint": f"feedback:{feedback.pk}",
-        },
+            fingerprint=f"feedback:{feedback.pk}",
+        ),
         request_user_agent=feedback.user_agent,
     )
     return error

@@ -12,7 +12,8 @@ from django.utils import timezone
 from alerts.models import AlertDelivery
 from common.tasks import purge_expired_task
 from config.celery import app as celery_app
-from errors.services import error_report
+from errors.ingest import error_report
+from errors.serializers import error_report_input
 from telemetry.models import TelemetryEvent
 from tests.factories import TelemetryEventFactory
 from tests.servers import ScriptedReceiver
@@ -43,7 +44,9 @@ def test_worker__delivers_an_alert_enqueued_when_its_report_commits(settings):
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             error, created = error_report(
-                payload={"errorType": "DbDown", "message": "no db", "severity": "critical"}
+                report=error_report_input(
+                    {"errorType": "DbDown", "message": "no db", "severity": "critical"}
+                )
             )
             assert created
             deadline = time.monotonic() + 20

@@ -2,5 +2,5 @@
 
 `decompress` reads a request body as a stream under a size cap, `envelope` splits an envelope
 into items, `auth` finds the client's public key, and `mapping` turns a Sentry event into the
-payload `errors.services.error_report` takes.
+report `errors.ingest.error_report` records.
 """

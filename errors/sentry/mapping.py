@@ -1,9 +1,9 @@
-"""A Sentry event turned into the payload of `errors.services.error_report`.
+"""A Sentry event turned into the report `errors.ingest.error_report` records.
 
-The payload has the camelCase fields of POST /api/errors, so a Sentry event goes through the
-same grouping and scrubbing as a report sent to /api/errors. Frames become a stack in the
-platform's own text format (Python traceback or JavaScript `at` lines), which the grouping
-normalises the same way as a stack sent directly.
+The event is mapped to the fields of POST /api/errors and validated as that body is, so a
+Sentry event goes through the same checks, grouping and scrubbing as a report sent there.
+Frames become a stack in the platform's own text format (Python traceback or JavaScript `at`
+lines), which the grouping normalises the same way as a stack sent directly.
 """
 
 import base64
@@ -12,21 +12,18 @@ import uuid
 
 from common.privacy import hash_identifier, json_size, scrub_identifier, text_clean
 from common.serializers import MAX_METADATA_BYTES
+from errors.ingest import ErrorReportInput
+from errors.serializers import ErrorReportSerializer, error_report_input
+from errors.validation import report_payload
 
 DEFAULT_FINGERPRINT = "{{ default }}"
 MAX_FRAMES = 100
-# The field sizes POST /api/errors accepts (errors.serializers.ErrorReportSerializer): longer
-# values from an SDK are cut to fit rather than refused.
+# The field sizes POST /api/errors accepts: longer values from an SDK are cut to fit rather
+# than refused.
 MAX_LENGTHS = {
-    "errorType": 200,
-    "message": 10_000,
-    "stack": 64_000,
-    "page": 2048,
-    "userId": 128,
-    "buildId": 128,
-    "environment": 64,
-    "userAgent": 1024,
-    "fingerprint": 200,
+    name: field.max_length
+    for name, field in ErrorReportSerializer().fields.items()
+    if getattr(field, "max_length", None)
 }
 
 _LEVEL_TO_SEVERITY = {
@@ -52,8 +49,9 @@ def event_id_normalise(value) -> str:
     return uuid.uuid4().hex
 
 
-def event_to_error_payload(event: dict, *, client_key_name: str = "") -> dict:
-    """Return the /api/errors payload (camelCase) for a Sentry event JSON object."""
+def event_to_error_report(event: dict, *, client_key_name: str = "") -> ErrorReportInput:
+    """Return the error report of a Sentry event JSON object, validated as a POST /api/errors
+    body is (raising its 400 answer when refused)."""
     exceptions = _exceptions(event)
     outermost = exceptions[-1] if exceptions else {}
     message = _message(event)
@@ -78,7 +76,8 @@ def event_to_error_payload(event: dict, *, client_key_name: str = "") -> dict:
     for key, max_length in MAX_LENGTHS.items():
         if key in payload:
             payload[key] = payload[key][:max_length]
-    return {key: value for key, value in payload.items() if value not in ("", None)}
+    payload = {key: value for key, value in payload.items() if value not in ("", None)}
+    return error_report_input(report_payload(payload))
 
 
 def _text(value) -> str:

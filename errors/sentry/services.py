@@ -10,17 +10,16 @@ from django.utils import timezone
 
 from common.api import ApiError
 from common.retention import delete_in_batches
+from errors.ingest import ErrorReportInput, error_report
 from errors.models import ClientKey, SentryEventLink
 from errors.sentry.envelope import Envelope, json_object
 from errors.sentry.mapping import (
     FEEDBACK_ITEM_TYPES,
     attachment_is_image,
     event_id_normalise,
-    event_to_error_payload,
+    event_to_error_report,
     feedback_to_submission,
 )
-from errors.services import error_report
-from errors.validation import report_payload
 
 
 @dataclass(frozen=True)
@@ -55,16 +54,14 @@ def client_key_get_or_create(*, name: str) -> tuple[ClientKey, bool]:
     return ClientKey.objects.get_or_create(name=name)
 
 
-def _error_payload(event: dict, *, client_key: ClientKey) -> tuple[str, dict]:
-    """Return the event ID and the validated /api/errors payload of a Sentry event."""
+def _error_report(event: dict, *, client_key: ClientKey) -> tuple[str, ErrorReportInput]:
+    """Return the event ID and the validated error report of a Sentry event."""
     event_id = event_id_normalise(event.get("event_id"))
-    payload = event_to_error_payload(
-        {**event, "event_id": event_id}, client_key_name=client_key.name
-    )
-    return event_id, report_payload(payload)
+    report = event_to_error_report({**event, "event_id": event_id}, client_key_name=client_key.name)
+    return event_id, report
 
 
-def _events_record(events: list[tuple[str, dict]], *, request_user_agent: str) -> None:
+def _events_record(events: list[tuple[str, ErrorReportInput]], *, request_user_agent: str) -> None:
     """Record validated events as error occurrences, skipping event IDs already recorded.
 
     SDKs resend an event when an answer is lost; its ID is recorded once, so a retry does not
@@ -77,11 +74,11 @@ def _events_record(events: list[tuple[str, dict]], *, request_user_agent: str) -
     )
     errors_by_event_id = {}
     with transaction.atomic():
-        for event_id, payload in events:
+        for event_id, report in events:
             if event_id in known:
                 continue
             known.add(event_id)
-            error, _ = error_report(payload=payload, request_user_agent=request_user_agent)
+            error, _ = error_report(report=report, request_user_agent=request_user_agent)
             errors_by_event_id[event_id] = error
         SentryEventLink.objects.bulk_create(
             [
@@ -151,7 +148,7 @@ def sentry_envelope_ingest(
                 "event_id": envelope_event_id,
                 **_item_checked(item, max_bytes=max_event_bytes),
             }
-            events.append(_error_payload(event, client_key=client_key))
+            events.append(_error_report(event, client_key=client_key))
         elif item.type in FEEDBACK_ITEM_TYPES:
             payload = _item_checked(item, max_bytes=max_event_bytes)
             feedback.append(feedback_to_submission(item.type, payload, screenshot=screenshot))
@@ -163,7 +160,7 @@ def sentry_envelope_ingest(
 
 def sentry_store_ingest(*, body: bytes, client_key: ClientKey, request_user_agent: str = "") -> str:
     """Store the event JSON posted to the legacy store endpoint; return its event ID."""
-    event = _error_payload(json_object(body, what="The event"), client_key=client_key)
+    event = _error_report(json_object(body, what="The event"), client_key=client_key)
     _events_record([event], request_user_agent=request_user_agent)
     return event[0]
 

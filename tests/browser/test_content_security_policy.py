@@ -2,7 +2,8 @@
 
 import pytest
 
-from errors.services import error_report
+from errors.ingest import error_report
+from errors.serializers import error_report_input
 from tests.browser.test_dashboards import screenshot
 from tests.factories import UserFactory
 
@@ -62,7 +63,9 @@ def test_csp__the_api_docs_render_every_operation_under_their_policy(page):
 def test_csp__the_admins_own_pages_and_widgets_work_under_the_policy(page, log_in):
     staff = UserFactory(is_staff=True, is_superuser=True)
     log_in(staff)
-    error_report(payload={"errorType": "TypeError", "message": "<b>not bold</b>"})
+    error_report(
+        report=error_report_input({"errorType": "TypeError", "message": "<b>not bold</b>"})
+    )
 
     for path in ("/admin/errors/errorlog/", "/admin/auth/user/", "/admin/auth/user/add/"):
         page.goto(path)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from errors.ingest import error_report
 from errors.models import ErrorLog, ErrorStatus
-from errors.services import error_report
+from errors.serializers import error_report_input
 from health.services import health_check_run
 from tests.factories import TelemetryEventFactory, UserFactory
 from tests.telemetry.factories import generate_events
@@ -74,18 +75,26 @@ def test_metrics_dashboard__empty_window_says_so(staff_page, wait_for):
 
 
 def test_errors_dashboard__resolve_one_error_from_the_triage_page(staff_page):
-    kept = error_report(payload={"errorType": "RangeError", "message": "Too deep"})[0]
-    error = error_report(
-        payload={
-            "errorType": "TypeError",
-            "message": "Cannot read properties of undefined (reading 'id')",
-            "page": "/profile",
-            "severity": "critical",
-            "userId": "user_1",
-            "stack": "TypeError: x\n    at Profile (profile.js:10:5)",
-        }
+    kept = error_report(
+        report=error_report_input({"errorType": "RangeError", "message": "Too deep"})
     )[0]
-    error_report(payload={"errorType": "TypeError", "message": error.message, "userId": "u2"})
+    error = error_report(
+        report=error_report_input(
+            {
+                "errorType": "TypeError",
+                "message": "Cannot read properties of undefined (reading 'id')",
+                "page": "/profile",
+                "severity": "critical",
+                "userId": "user_1",
+                "stack": "TypeError: x\n    at Profile (profile.js:10:5)",
+            }
+        )
+    )[0]
+    error_report(
+        report=error_report_input(
+            {"errorType": "TypeError", "message": error.message, "userId": "u2"}
+        )
+    )
     page = staff_page
     page.goto("/admin/errors/")
     screenshot(page, "admin-errors")
@@ -110,7 +119,9 @@ def test_errors_dashboard__resolve_one_error_from_the_triage_page(staff_page):
 
 def test_errors_dashboard__select_all_ticks_every_row_and_bulk_resolves(staff_page):
     errors = [
-        error_report(payload={"errorType": f"Error{n}", "message": f"Broke {n}"})[0]
+        error_report(
+            report=error_report_input({"errorType": f"Error{n}", "message": f"Broke {n}"})
+        )[0]
         for n in range(3)
     ]
     page = staff_page

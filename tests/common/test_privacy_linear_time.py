@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.privacy import scrub_data, scrub_text, scrub_url
-from errors.services import MAX_STACK_LENGTH, report_values
+from errors.ingest import MAX_STACK_LENGTH, ErrorReportInput, error_report_values
 
 K = 8
 # Linear work gives about K; quadratic gives K² = 64.
@@ -110,11 +110,11 @@ def test_scrub_data__work_grows_linearly_with_the_metadata(shape):
 
 
 @pytest.mark.parametrize("shape", ["a-", "a", "1.", "token=", "at a-"])
-def test_report_values__work_grows_linearly_with_the_stack(shape):
+def test_error_report_values__work_grows_linearly_with_the_stack(shape):
     # The 64 KB stack of a-a-a-…: a report's stack is scrubbed up to twice the stored
     # 16 000 characters, so compare an eighth of that with all of it.
     def report(stack: str):
-        report_values(payload={"errorType": "Error", "message": "m", "stack": stack})
+        error_report_values(report=ErrorReportInput(error_type="Error", message="m", stack=stack))
 
     small = (shape * MAX_STACK_LENGTH)[: MAX_STACK_LENGTH * 2 // K]
     large = (shape * MAX_STACK_LENGTH * 2)[: MAX_STACK_LENGTH * 2]

@@ -54,9 +54,12 @@ def test_health_dashboard__history_charts_read_the_stored_checks(admin_client_lo
 
 
 def test_index__summary_shows_open_critical_errors_and_the_last_check(admin_client_logged_in):
-    from errors.services import error_report
+    from errors.ingest import error_report
+    from errors.serializers import error_report_input
 
-    error_report(payload={"errorType": "Crash", "message": "down", "severity": "critical"})
+    error_report(
+        report=error_report_input({"errorType": "Crash", "message": "down", "severity": "critical"})
+    )
     health_check_run(store=True)
     html = admin_client_logged_in.get("/admin/").content.decode()
     summary = html[html.index('id="dashboards-summary"') : html.index('id="content-main"')]

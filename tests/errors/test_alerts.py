@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from errors.grouping import error_fingerprint
 from errors.models import ErrorHourlyCount, ErrorLog
-from errors.services import error_set_status
+from errors.services import error_status_set
 from tests.errors.conftest import report
 from tests.errors.factories import ErrorLogFactory
 
@@ -51,7 +51,9 @@ def test_alert__regression_is_sent_and_a_same_build_report_is_not(
 ):
     body = {"errorType": "E", "message": "m", "buildId": "b1"}
     report(api_client, body)
-    error_set_status(error=ErrorLog.objects.get(), status="resolved")
+    error_status_set(error_ids=[ErrorLog.objects.get().pk], status="resolved", source="in a test")[
+        0
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         report(api_client, body)
     assert alerts(webhook) == []
@@ -73,13 +75,13 @@ def test_alert__at_most_one_per_group_per_hour(
     with django_capture_on_commit_callbacks(execute=True):
         report(api_client, critical)
     error = ErrorLog.objects.get()
-    error_set_status(error=error, status="resolved")
+    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")
     with django_capture_on_commit_callbacks(execute=True):
         report(api_client, {**critical, "buildId": "b2"})
     assert [alert["kind"] for alert in alerts(webhook)] == ["error.new_critical"]
 
     ErrorLog.objects.update(last_alerted_at=timezone.now() - timedelta(minutes=61))
-    error_set_status(error=error, status="resolved")
+    error_status_set(error_ids=[error.pk], status="resolved", source="in a test")
     with django_capture_on_commit_callbacks(execute=True):
         report(api_client, {**critical, "buildId": "b3"})
     assert [alert["kind"] for alert in alerts(webhook)] == [
@@ -152,7 +154,7 @@ def test_alert__a_brand_new_group_is_not_a_spike(
 def test_alert__ignored_groups_never_alert(api_client, webhook, django_capture_on_commit_callbacks):
     body = {"errorType": "E", "message": "m", "buildId": "b1", "severity": "critical"}
     report(api_client, body)
-    error_set_status(error=ErrorLog.objects.get(), status="ignored")
+    error_status_set(error_ids=[ErrorLog.objects.get().pk], status="ignored", source="in a test")
     with django_capture_on_commit_callbacks(execute=True):
         report(api_client, {**body, "buildId": "b2"})
     assert alerts(webhook) == []

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from errors.ingest import error_report
 from errors.models import ErrorHourlyCount, ErrorLog, ErrorOccurrence
-from errors.services import error_report
+from errors.serializers import error_report_input
 
 THREADS = 40
 REPORTS_PER_THREAD = 25
@@ -29,13 +30,15 @@ def test_error_report__40_threads_x_25_reports_over_11_errors_make_11_groups_of_
             for index in range(REPORTS_PER_THREAD):
                 kind = (number * REPORTS_PER_THREAD + index) % DISTINCT_ERRORS
                 error_report(
-                    payload={
-                        "errorType": f"Error{kind}",
-                        # A different ID in every message: normalised away by grouping.
-                        "message": f"Order {number * 1000 + index} failed",
-                        "userId": f"user{number % 7}",
-                        "severity": "warning" if index % 2 else "error",
-                    }
+                    report=error_report_input(
+                        {
+                            "errorType": f"Error{kind}",
+                            # A different ID in every message: normalised away by grouping.
+                            "message": f"Order {number * 1000 + index} failed",
+                            "userId": f"user{number % 7}",
+                            "severity": "warning" if index % 2 else "error",
+                        }
+                    )
                 )
         except Exception as error:
             failures.append(repr(error))

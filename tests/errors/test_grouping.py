@@ -2,7 +2,7 @@
 
 import pytest
 
-from errors.grouping import error_fingerprint, normalise_message, top_frames
+from errors.grouping import error_fingerprint, message_normalise, top_frames
 from errors.models import ErrorLog
 from tests.errors.conftest import report
 
@@ -35,8 +35,8 @@ CHROME_STACK = """TypeError: Cannot read properties of undefined (reading 'id')
         ("  many   spaces\nand lines ", "many spaces and lines"),
     ],
 )
-def test_normalise_message__replaces_variable_parts(message, normalised):
-    assert normalise_message(message) == normalised
+def test_message_normalise__replaces_variable_parts(message, normalised):
+    assert message_normalise(message) == normalised
 
 
 def test_top_frames__drop_line_numbers_origins_and_build_hashes():

@@ -1,5 +1,6 @@
 """The Sentry protocol layer: streaming decompression with caps, envelopes, keys, mapping."""
 
+import dataclasses
 import io
 import json
 import tracemalloc
@@ -12,7 +13,7 @@ from common.api import ApiError
 from errors.sentry.auth import auth_header_parse, dsn_parse, public_key_find
 from errors.sentry.decompress import body_read
 from errors.sentry.envelope import envelope_parse
-from errors.sentry.mapping import event_id_normalise, event_to_error_payload
+from errors.sentry.mapping import event_id_normalise, event_to_error_report
 from tests.errors.sentry_support import (
     PUBLIC_KEY,
     capture_chained_error,
@@ -208,7 +209,7 @@ def sdk_event(action, **options) -> dict:
     return item.json()
 
 
-def test_event_to_error_payload__python_exception_with_release_user_and_tags():
+def test_event_to_error_report__python_exception_with_release_user_and_tags():
     def action():
         import sentry_sdk
 
@@ -216,45 +217,45 @@ def test_event_to_error_payload__python_exception_with_release_user_and_tags():
         sentry_sdk.set_tag("feature", "checkout")
         capture_chained_error()
 
-    payload = event_to_error_payload(
+    report = event_to_error_report(
         sdk_event(action, release="shop@2.1.0", environment="staging"), client_key_name="shop"
     )
-    assert payload["errorType"] == "ValueError"
-    assert payload["message"].startswith("payment failed for card")
-    assert payload["severity"] == "error"
-    assert payload["buildId"] == "shop@2.1.0"
-    assert payload["environment"] == "staging"
-    assert payload["userId"] == "user-42"
-    assert payload["metadata"]["tags"] == {"feature": "checkout"}
-    assert payload["metadata"]["sentry"]["sdk"] == "sentry.python"
-    assert payload["metadata"]["sentry"]["clientKey"] == "shop"
-    stack = payload["stack"]
+    assert report.error_type == "ValueError"
+    assert report.message.startswith("payment failed for card")
+    assert report.severity == "error"
+    assert report.build_id == "shop@2.1.0"
+    assert report.environment == "staging"
+    assert report.user_id == "user-42"
+    assert report.metadata["tags"] == {"feature": "checkout"}
+    assert report.metadata["sentry"]["sdk"] == "sentry.python"
+    assert report.metadata["sentry"]["clientKey"] == "shop"
+    stack = report.stack
     assert stack.index("ZeroDivisionError: division by zero") < stack.index("ValueError:")
     assert ", in divide" in stack
     assert "Traceback (most recent call last):" in stack
-    assert "fingerprint" not in payload
+    assert report.fingerprint == ""
 
 
-def test_event_to_error_payload__message_event():
+def test_event_to_error_report__message_event():
     def action():
         import sentry_sdk
 
         sentry_sdk.capture_message("Disk almost full", level="warning")
 
-    payload = event_to_error_payload(sdk_event(action))
-    assert payload["errorType"] == "Message"
-    assert payload["message"] == "Disk almost full"
-    assert payload["severity"] == "warning"
-    assert "stack" not in payload
+    report = event_to_error_report(sdk_event(action))
+    assert report.error_type == "Message"
+    assert report.message == "Disk almost full"
+    assert report.severity == "warning"
+    assert report.stack == ""
 
 
-def test_event_to_error_payload__user_without_id_is_a_keyed_hash_of_the_email():
-    payload = event_to_error_payload({"message": "x", "user": {"email": "ada@example.com"}})
-    assert payload["userId"].startswith("hash:")
-    assert "ada" not in payload["userId"]
+def test_event_to_error_report__user_without_id_is_a_keyed_hash_of_the_email():
+    report = event_to_error_report({"message": "x", "user": {"email": "ada@example.com"}})
+    assert report.user_id.startswith("hash:")
+    assert "ada" not in report.user_id
 
 
-def test_event_to_error_payload__browser_event_frames_newest_first_with_page_and_agent():
+def test_event_to_error_report__browser_event_frames_newest_first_with_page_and_agent():
     event = {
         "platform": "javascript",
         "level": "fatal",
@@ -284,16 +285,16 @@ def test_event_to_error_payload__browser_event_frames_newest_first_with_page_and
         "tags": [["plan", "pro"]],
         "sdk": {"name": "sentry.javascript.browser", "version": "9.0.0"},
     }
-    payload = event_to_error_payload(event)
-    assert payload["severity"] == "critical"
-    assert payload["stack"] == (
+    report = event_to_error_report(event)
+    assert report.severity == "critical"
+    assert report.stack == (
         "TypeError: x is undefined\n"
         "    at addItem (https://app.example/cart.js:12:5)\n"
         "    at https://app.example/main.js:1:9"
     )
-    assert payload["page"] == "https://app.example/cart/12345?token=abc"
-    assert payload["userAgent"] == "Mozilla/5.0 Test"
-    assert payload["metadata"]["tags"] == {"plan": "pro"}
+    assert report.page == "https://app.example/cart/12345?token=abc"
+    assert report.user_agent == "Mozilla/5.0 Test"
+    assert report.metadata["tags"] == {"plan": "pro"}
 
 
 @pytest.mark.parametrize(
@@ -305,19 +306,19 @@ def test_event_to_error_payload__browser_event_frames_newest_first_with_page_and
         ("not-a-list", None),
     ],
 )
-def test_event_to_error_payload__client_fingerprint(fingerprint, expected):
-    payload = event_to_error_payload(
+def test_event_to_error_report__client_fingerprint(fingerprint, expected):
+    report = event_to_error_report(
         {"exception": {"values": [{"type": "TimeoutError"}]}, "fingerprint": fingerprint}
     )
-    assert payload.get("fingerprint") == expected
+    assert (report.fingerprint or None) == expected
 
 
 @pytest.mark.parametrize("event", [{}, {"exception": "nonsense", "user": 5, "request": []}])
-def test_event_to_error_payload__odd_events_still_give_a_type_and_message(event):
-    payload = event_to_error_payload(event)
-    assert payload["errorType"] == "Error"
-    assert payload["message"] == "Error"
-    json.dumps(payload)
+def test_event_to_error_report__odd_events_still_give_a_type_and_message(event):
+    report = event_to_error_report(event)
+    assert report.error_type == "Error"
+    assert report.message == "Error"
+    json.dumps(dataclasses.asdict(report))
 
 
 def test_event_id_normalise__keeps_valid_ids_and_replaces_others():

@@ -1,4 +1,4 @@
-"""The triage page's selectors: filters, severity order, trends in one query."""
+"""The triage selectors: filters, severity order, trends in one query."""
 
 from datetime import timedelta
 
@@ -7,25 +7,43 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from errors.ingest import error_report
 from errors.models import ErrorHourlyCount, ErrorStatus
-from errors.selectors import error_environments, error_hourly_counts_by_error, error_triage_list
-from errors.services import error_report, error_set_status
+from errors.selectors import (
+    TRIAGE_STATUS_FILTERS,
+    error_environments,
+    error_group_page,
+    error_hourly_counts_by_error,
+)
+from errors.serializers import error_report_input
+from errors.services import error_status_set
 
 pytestmark = pytest.mark.django_db
 
 
 def report(error_type, message="boom", **extra):
-    return error_report(payload={"errorType": error_type, "message": message, **extra})[0]
+    return error_report(
+        report=error_report_input({"errorType": error_type, "message": message, **extra})
+    )[0]
 
 
-def test_error_triage_list__status_filters_group_open_statuses_as_unresolved():
+def test_error_group_page__status_filters_group_open_statuses_as_unresolved():
     open_error = report("OpenError")
-    resolved = error_set_status(error=report("FixedError"), status=ErrorStatus.RESOLVED)
-    ignored = error_set_status(error=report("NoiseError"), status=ErrorStatus.IGNORED)
-    acknowledged = error_set_status(error=report("SeenError"), status=ErrorStatus.ACKNOWLEDGED)
+    resolved = error_status_set(
+        error_ids=[report("FixedError").pk], status=ErrorStatus.RESOLVED, source="in a test"
+    )[0]
+    ignored = error_status_set(
+        error_ids=[report("NoiseError").pk], status=ErrorStatus.IGNORED, source="in a test"
+    )[0]
+    acknowledged = error_status_set(
+        error_ids=[report("SeenError").pk], status=ErrorStatus.ACKNOWLEDGED, source="in a test"
+    )[0]
 
     def types(status):
-        return {error.error_type for error in error_triage_list(status=status)}
+        return {
+            error.error_type
+            for error in error_group_page(statuses=TRIAGE_STATUS_FILTERS.get(status)).errors
+        }
 
     assert types("unresolved") == {open_error.error_type, acknowledged.error_type}
     assert types("resolved") == {resolved.error_type}
@@ -33,22 +51,22 @@ def test_error_triage_list__status_filters_group_open_statuses_as_unresolved():
     assert types(None) == {"OpenError", "FixedError", "NoiseError", "SeenError"}
 
 
-def test_error_triage_list__severity_sort_puts_critical_first_then_most_recent():
+def test_error_group_page__severity_sort_puts_critical_first_then_most_recent():
     report("InfoError", severity="info")
     report("CriticalError", severity="critical")
     report("WarningError", severity="warning")
     report("ErrorError", severity="error")
-    ordered = [error.error_type for error in error_triage_list(sort_by="severity")]
+    ordered = [error.error_type for error in error_group_page(order="severity").errors]
     assert ordered == ["CriticalError", "ErrorError", "WarningError", "InfoError"]
 
 
-def test_error_triage_list__search_build_and_environment_filters():
+def test_error_group_page__search_build_and_environment_filters():
     report("TypeError", "Cannot read properties of undefined", buildId="b1", environment="prod")
     report("RangeError", "Maximum call stack", buildId="b2", environment="staging")
-    assert [e.error_type for e in error_triage_list(search="properties")] == ["TypeError"]
-    assert [e.error_type for e in error_triage_list(search="rangeerr")] == ["RangeError"]
-    assert [e.error_type for e in error_triage_list(build_id="b2")] == ["RangeError"]
-    assert [e.error_type for e in error_triage_list(environment="prod")] == ["TypeError"]
+    assert [e.error_type for e in error_group_page(search="properties").errors] == ["TypeError"]
+    assert [e.error_type for e in error_group_page(search="rangeerr").errors] == ["RangeError"]
+    assert [e.error_type for e in error_group_page(build_id="b2").errors] == ["RangeError"]
+    assert [e.error_type for e in error_group_page(environment="prod").errors] == ["TypeError"]
     assert error_environments() == ["prod", "staging"]
 
 

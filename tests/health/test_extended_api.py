@@ -75,10 +75,15 @@ def test_health_extended__active_sessions_are_distinct_ids_of_the_last_5_minutes
 
 
 def test_health_extended__open_critical_errors_are_counted(api_client):
-    from errors.services import error_report
+    from errors.ingest import error_report
+    from errors.serializers import error_report_input
 
-    error_report(payload={"errorType": "Crash", "message": "down", "severity": "critical"})
-    error_report(payload={"errorType": "Minor", "message": "meh", "severity": "warning"})
+    error_report(
+        report=error_report_input({"errorType": "Crash", "message": "down", "severity": "critical"})
+    )
+    error_report(
+        report=error_report_input({"errorType": "Minor", "message": "meh", "severity": "warning"})
+    )
     assert api_client.get(URL).json()["criticalErrors"] == {"open": 1}
 
 
