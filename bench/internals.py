@@ -9,13 +9,14 @@ from errors.serializers import ErrorReportSerializer, error_report_input
 from errors.validation import report_payload, report_validate
 from telemetry.aggregation import telemetry_rollup
 from telemetry.serializers import validate_events
-from telemetry.services import event_batch_record
+from telemetry.services import NewEvent, event_batch_record
 from telemetry.tasks import telemetry_rollup_task
 from telemetry.validation import events_validate
 
 __all__ = [
     "ErrorLog",
     "ErrorReportSerializer",
+    "NewEvent",
     "error_report_input",
     "error_report_statement",
     "error_report_values",
