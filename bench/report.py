@@ -40,6 +40,11 @@ class Target:
         return self.measured and COMPARISONS[self.comparison](self.figure, self.limit)
 
 
+def exact(name: str, figure: Any, expected: Any, *, measured: bool = True) -> Target:
+    """Return a correctness target: the figure must equal `expected`, in the smoke run too."""
+    return Target(name, figure, "==", expected, gates_smoke=True, measured=measured)
+
+
 def checks(targets: list[Target], *, smoke: bool) -> list[dict]:
     """Return each target with its figure and whether it passes, as results.json keeps them.
 

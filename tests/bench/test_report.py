@@ -20,8 +20,7 @@ def smoke_results() -> dict:
 
 
 def checks_of(results: dict, *, smoke: bool) -> list[dict]:
-    targets = [target for section_targets in run.TARGETS for target in section_targets(results)]
-    return report.checks(targets, smoke=smoke)
+    return report.checks(run.report_parts(run.TARGETS.items(), results), smoke=smoke)
 
 
 @pytest.mark.parametrize(
@@ -64,6 +63,11 @@ def test_exit_code_is_one_only_when_a_gating_check_fails():
     assert report.exit_code(report.checks([speed, missed], smoke=True)) == 1
 
 
+def test_exact_targets_gate_the_smoke_run():
+    assert report.exact("lost", 0, 0) == Target("lost", 0, "==", 0, gates_smoke=True)
+    assert not report.exact("lost", 0, 0, measured=False).passes()
+
+
 def test_table_lines():
     checks = report.checks(
         [
@@ -84,7 +88,7 @@ def test_table_lines():
 def test_full_run_report_text(capsys):
     results = full_results()
     results["checks"] = checks_of(results, smoke=False)
-    lines = [line for section_lines in run.LINES for line in section_lines(results)]
+    lines = run.report_parts(run.LINES, results)
     report.report_print(results, section_lines=lines, output=run.RESULTS)
     assert capsys.readouterr().out == FULL_RUN.read_text()
 
