@@ -85,17 +85,6 @@ def run(options, database_url: str) -> dict:
         baseline.append(ingest_once())
     purge, purge_seconds, during = purge_while(ingest_once, options, database_url)
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT n_live_tup, n_dead_tup FROM pg_stat_user_tables "
-            "WHERE relname = 'telemetry_telemetryevent'"
-        )
-        live, dead = cursor.fetchone()
-    size_after_purge = table_size(connection)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM telemetry_telemetryevent")
-    size_after_vacuum = table_size(connection)
-
     return {
         "rowsExpired": options.rows,
         "rowsFresh": options.fresh,
@@ -108,8 +97,24 @@ def run(options, database_url: str) -> dict:
         "ingestBefore": latency_summary(baseline),
         "ingestDuringPurge": latency_summary(during),
         "tableMBBefore": size_before,
+        **table_after_purge(connection),
+    }
+
+
+def table_after_purge(connection) -> dict:
+    """Return the table's size after the purge and after a VACUUM, and its live and dead rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_live_tup, n_dead_tup FROM pg_stat_user_tables "
+            "WHERE relname = 'telemetry_telemetryevent'"
+        )
+        live, dead = cursor.fetchone()
+    size_after_purge = table_size(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM telemetry_telemetryevent")
+    return {
         "tableMBAfterPurge": size_after_purge,
-        "tableMBAfterVacuum": size_after_vacuum,
+        "tableMBAfterVacuum": table_size(connection),
         "liveRowsAfter": live,
         "deadRowsAfterPurge": dead,
     }
