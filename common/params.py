@@ -17,3 +17,8 @@ def whole_number(value, *, minimum: int = 0, maximum: int = MAX_ID) -> int | Non
         return None
     number = int(value)
     return number if minimum <= number <= maximum else None
+
+
+def one_of(value, allowed, *, default: str = "") -> str:
+    """Return `value` when it is one of `allowed`, else `default`."""
+    return value if value in allowed else default

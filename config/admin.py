@@ -2,18 +2,23 @@
 
 The dashboards are added only through the admin's documented hooks: `get_urls()` before the
 stock patterns, each view wrapped in `admin_view` (staff only), rendered with
-`each_context(request)`; the index leads with them and a one-line summary of each.
+`each_context(request)`; the index leads with them and a one-line summary of each. The views
+live in the app each reads (`errors.dashboard`, `telemetry.dashboard`, `health.dashboard`).
 """
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import models
+from django.shortcuts import render
 from django.urls import path
 
 from common.params import whole_number
-from config import admin_views
+from errors import dashboard as errors_dashboard
+from health import dashboard as health_dashboard
+from telemetry import dashboard as telemetry_dashboard
 
 
 class CheckedSelectionMixin:
@@ -49,27 +54,27 @@ class TelemetryAdminSite(admin.AdminSite):
         dashboards = [
             path(
                 "errors/",
-                self.admin_view(partial(admin_views.errors_dashboard, site=self)),
+                self.admin_view(partial(errors_dashboard.errors_dashboard, site=self)),
                 name="errors_dashboard",
             ),
             path(
                 "errors/<int:error_id>/",
-                self.admin_view(partial(admin_views.error_detail_dashboard, site=self)),
+                self.admin_view(partial(errors_dashboard.error_detail_dashboard, site=self)),
                 name="error_detail_dashboard",
             ),
             path(
                 "metrics/",
-                self.admin_view(partial(admin_views.metrics_dashboard, site=self)),
+                self.admin_view(partial(telemetry_dashboard.metrics_dashboard, site=self)),
                 name="metrics_dashboard",
             ),
             path(
                 "metrics/data.json",
-                self.admin_view(admin_views.metrics_data),
+                self.admin_view(telemetry_dashboard.metrics_data),
                 name="metrics_data",
             ),
             path(
                 "health/",
-                self.admin_view(partial(admin_views.health_dashboard, site=self)),
+                self.admin_view(partial(health_dashboard.health_dashboard, site=self)),
                 name="health_dashboard",
             ),
         ]
@@ -85,5 +90,22 @@ class TelemetryAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """Render the index with the dashboards' summary above the list of models."""
-        summary = admin_views.dashboard_summary()
+        summary = {
+            **errors_dashboard.errors_dashboard_summary(),
+            **health_dashboard.health_dashboard_summary(),
+        }
         return super().index(request, extra_context={"summary": summary, **(extra_context or {})})
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """Render the page a locked-out staff login gets (django-axes' AXES_LOCKOUT_CALLABLE): 429,
+    saying why and for how long, inside the admin's look."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Too many failed logins",
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "cooloff_minutes": minutes,
+    }
+    # Rendered at once: django-axes returns this from a middleware, after template responses render.
+    return render(request, "admin/login_locked_out.html", context, status=429)

@@ -237,7 +237,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "common.api.client_ip"
-AXES_LOCKOUT_CALLABLE = "config.admin_views.login_locked_out"
+AXES_LOCKOUT_CALLABLE = "config.admin.login_locked_out"
 AXES_RESET_ON_SUCCESS = True
 # The cool-off runs from the lockout: attempts during it do not prolong it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
