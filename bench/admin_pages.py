@@ -27,7 +27,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from errors.models import ErrorLog  # noqa: E402
+from bench.internals import ErrorLog  # noqa: E402
 
 FILL_SQL = """
 INSERT INTO errors_errorlog (fingerprint, error_type, message, stack, page, user_agent, user_id,

@@ -84,11 +84,6 @@ def load_events(cursor, *, events: int, days: int, now: datetime) -> None:
     cursor.execute("VACUUM ANALYZE telemetry_telemetryevent")
 
 
-def percentile(values, quantile):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(quantile * len(ordered)))]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -128,33 +123,27 @@ def main():
 
 
 def run(args) -> dict:
+    """Load, roll up and query the events of `args`; return the figures."""
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.utils import timezone
 
-    from telemetry.aggregation import telemetry_rollup
-    from telemetry.tasks import telemetry_rollup_task
+    from bench.internals import telemetry_rollup, telemetry_rollup_task
 
     call_command("migrate", verbosity=0)
     figures: dict = {"events": args.events, "days": args.days}
 
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        load_events(cursor, events=args.events, days=args.days, now=timezone.now())
-    figures["loadSeconds"] = round(time.perf_counter() - started, 1)
+    def load() -> None:
+        with connection.cursor() as cursor:
+            load_events(cursor, events=args.events, days=args.days, now=timezone.now())
 
-    started = time.perf_counter()
-    result = telemetry_rollup(since=None)
-    seconds = time.perf_counter() - started
+    figures["loadSeconds"] = round(_timed(load)[1], 1)
+    result, seconds = _timed(lambda: telemetry_rollup(since=None))
     figures["firstRollup"] = {
-        "events": result.events,
-        "seconds": round(seconds, 1),
-        "eventsPerSecond": round(result.events / seconds),
+        **_rollup_figures(result.events, seconds, digits=1),
         "hourlyRows": result.aggregate_rows,
         "durationRows": result.duration_rows,
     }
@@ -179,48 +168,63 @@ def run(args) -> dict:
             },
         )
         cursor.execute("ANALYZE telemetry_telemetryevent")
-    started = time.perf_counter()
-    scheduled_events = telemetry_rollup_task()
-    seconds = time.perf_counter() - started
-    figures["scheduledRollup"] = {
-        "events": scheduled_events,
-        "seconds": round(seconds, 2),
-        "eventsPerSecond": round(scheduled_events / seconds),
-    }
+    scheduled_events, seconds = _timed(telemetry_rollup_task)
+    figures["scheduledRollup"] = _rollup_figures(scheduled_events, seconds, digits=2)
 
     # The full recompute of the last day (manage.py aggregate_telemetry --days 1).
+    day, seconds = _timed(lambda: telemetry_rollup(since=timezone.now() - timedelta(days=1)))
+    figures["lastDayRollup"] = _rollup_figures(day.events, seconds, digits=2)
+    figures["api"], figures["answer"] = _api_figures(requests=args.requests)
+    return figures
+
+
+def _timed(function) -> tuple:
+    """Call `function`; return what it returned and the seconds it took."""
     started = time.perf_counter()
-    day = telemetry_rollup(since=timezone.now() - timedelta(days=1))
-    seconds = time.perf_counter() - started
-    figures["lastDayRollup"] = {
-        "events": day.events,
-        "seconds": round(seconds, 2),
-        "eventsPerSecond": round(day.events / seconds),
+    result = function()
+    return result, time.perf_counter() - started
+
+
+def _rollup_figures(events: int, seconds: float, *, digits: int) -> dict:
+    """Return a roll-up's events, seconds (rounded to `digits`) and events per second."""
+    return {
+        "events": events,
+        "seconds": round(seconds, digits),
+        "eventsPerSecond": round(events / seconds),
     }
+
+
+def _api_figures(*, requests: int) -> tuple[dict, dict]:
+    """Time GET /api/telemetry as a staff user, warm, for each query; return the p50 and p95
+    of each, and the 30-day answer's headline figures."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from bench.measure import percentile
 
     staff = get_user_model().objects.create_user("bench", is_staff=True)
     client = Client()
     client.force_login(staff)
-    figures["api"] = {}
+    api = {}
     for query in ("days=30", "days=7", "days=30&type=api_call", "days=1"):
         url = f"/api/telemetry?{query}"
         for _ in range(3):
             assert client.get(url).status_code == 200
         timings = []
-        for _ in range(args.requests):
+        for _ in range(requests):
             started = time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200
-        figures["api"][query] = {
+        api[query] = {
             "p50Ms": round(statistics.median(timings), 1),
             "p95Ms": round(percentile(timings, 0.95), 1),
         }
     answer = client.get("/api/telemetry?days=30").json()
-    figures["answer"] = {
+    headline = {
         key: answer[key] for key in ("totalEvents", "uniqueSessions", "uniqueUsers", "p50", "p95")
     } | {"apiCalls": answer["apiCalls"]}
-    return figures
+    return api, headline
 
 
 if __name__ == "__main__":

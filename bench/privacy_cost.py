@@ -20,16 +20,16 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-from bench.payloads import batch_bodies  # noqa: E402
-from common.privacy import (  # noqa: E402
+from bench.internals import (  # noqa: E402
+    error_report_input,
+    error_report_values,
+    event_to_error_report,
     scrub_data,
     scrub_identifier,
     scrub_text,
     scrub_url,
 )
-from errors.ingest import error_report_values  # noqa: E402
-from errors.sentry.mapping import event_to_error_report  # noqa: E402
-from errors.serializers import error_report_input  # noqa: E402
+from bench.payloads import batch_bodies  # noqa: E402
 
 MiB = 1024 * 1024
 # The shapes that made the old patterns backtrack, and half-finished findings of each rule.

@@ -49,6 +49,8 @@ def main() -> None:
 
 
 def run(options, database_url: str) -> dict:
+    """Load the expired and fresh events, time ingest alone and during purge_expired; return
+    the figures."""
     os.environ["DATABASE_URL"] = database_url
     os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(ROOT))
@@ -59,32 +61,11 @@ def run(options, database_url: str) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from telemetry.services import NewEvent, event_batch_record
+    from bench.internals import NewEvent, event_batch_record
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
-    columns = (
-        "type, page, action, user_agent, platform, session_id, user_id, anonymous_id, "
-        "device_type, region, metadata, duration, created_at"
-    )
-    values = (
-        "(ARRAY['page_view','action','api_call'])[1 + g %% 3], '/flow/' || (g %% 50), '', "
-        "'Mozilla/5.0', 'Linux', 's' || (g %% 20000), '', '', 'desktop', '', "
-        '\'{"referrer": "/home"}\'::jsonb, g %% 900'
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO telemetry_telemetryevent ({columns}) SELECT {values}, "
-            "now() - interval '60 days' + g * interval '2 seconds' "
-            "FROM generate_series(1, %s) g",
-            [options.rows],
-        )
-        cursor.execute(
-            f"INSERT INTO telemetry_telemetryevent ({columns}) SELECT {values}, "
-            "now() - g * interval '1 second' FROM generate_series(1, %s) g",
-            [options.fresh],
-        )
-        cursor.execute("VACUUM ANALYZE telemetry_telemetryevent")
+    load(connection, rows=options.rows, fresh=options.fresh)
     load_seconds = time.monotonic() - started
     size_before = table_size(connection)
 
@@ -102,7 +83,72 @@ def run(options, database_url: str) -> dict:
     deadline = time.monotonic() + options.baseline_seconds
     while time.monotonic() < deadline:
         baseline.append(ingest_once())
+    purge, purge_seconds, during = purge_while(ingest_once, options, database_url)
 
+    return {
+        "rowsExpired": options.rows,
+        "rowsFresh": options.fresh,
+        "batchSize": options.batch_size,
+        "loadSeconds": round(load_seconds, 1),
+        "purgeExitCode": purge["returncode"],
+        "purgeSeconds": round(purge_seconds, 1),
+        "purgeRowsPerSecond": round(options.rows / purge_seconds),
+        "purgeOutputTail": [line.rstrip() for line in purge["output"][-3:]],
+        "ingestBefore": latency_summary(baseline),
+        "ingestDuringPurge": latency_summary(during),
+        "tableMBBefore": size_before,
+        **table_after_purge(connection),
+    }
+
+
+def table_after_purge(connection) -> dict:
+    """Return the table's size after the purge and after a VACUUM, and its live and dead rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_live_tup, n_dead_tup FROM pg_stat_user_tables "
+            "WHERE relname = 'telemetry_telemetryevent'"
+        )
+        live, dead = cursor.fetchone()
+    size_after_purge = table_size(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM telemetry_telemetryevent")
+    return {
+        "tableMBAfterPurge": size_after_purge,
+        "tableMBAfterVacuum": table_size(connection),
+        "liveRowsAfter": live,
+        "deadRowsAfterPurge": dead,
+    }
+
+
+def load(connection, *, rows: int, fresh: int) -> None:
+    """Insert `rows` events 60 days old and `fresh` ones of the last seconds; VACUUM ANALYZE."""
+    columns = (
+        "type, page, action, user_agent, platform, session_id, user_id, anonymous_id, "
+        "device_type, region, metadata, duration, created_at"
+    )
+    values = (
+        "(ARRAY['page_view','action','api_call'])[1 + g %% 3], '/flow/' || (g %% 50), '', "
+        "'Mozilla/5.0', 'Linux', 's' || (g %% 20000), '', '', 'desktop', '', "
+        '\'{"referrer": "/home"}\'::jsonb, g %% 900'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO telemetry_telemetryevent ({columns}) SELECT {values}, "
+            "now() - interval '60 days' + g * interval '2 seconds' "
+            "FROM generate_series(1, %s) g",
+            [rows],
+        )
+        cursor.execute(
+            f"INSERT INTO telemetry_telemetryevent ({columns}) SELECT {values}, "
+            "now() - g * interval '1 second' FROM generate_series(1, %s) g",
+            [fresh],
+        )
+        cursor.execute("VACUUM ANALYZE telemetry_telemetryevent")
+
+
+def purge_while(ingest_once, options, database_url: str) -> tuple[dict, float, list[float]]:
+    """Run `manage.py purge_expired` in its own process, calling `ingest_once` until it ends;
+    return its exit code and output, its seconds, and the ingest latencies meanwhile."""
     env = {**os.environ, "DATABASE_URL": database_url}
     purge_started = time.monotonic()
     purge = subprocess.Popen(
@@ -121,35 +167,7 @@ def run(options, database_url: str) -> dict:
         during.append(ingest_once())
     purge_seconds = time.monotonic() - purge_started
     reader.join()
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT n_live_tup, n_dead_tup FROM pg_stat_user_tables "
-            "WHERE relname = 'telemetry_telemetryevent'"
-        )
-        live, dead = cursor.fetchone()
-    size_after_purge = table_size(connection)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM telemetry_telemetryevent")
-    size_after_vacuum = table_size(connection)
-
-    return {
-        "rowsExpired": options.rows,
-        "rowsFresh": options.fresh,
-        "batchSize": options.batch_size,
-        "loadSeconds": round(load_seconds, 1),
-        "purgeExitCode": purge.returncode,
-        "purgeSeconds": round(purge_seconds, 1),
-        "purgeRowsPerSecond": round(options.rows / purge_seconds),
-        "purgeOutputTail": [line.rstrip() for line in purge_output[-3:]],
-        "ingestBefore": latency_summary(baseline),
-        "ingestDuringPurge": latency_summary(during),
-        "tableMBBefore": size_before,
-        "tableMBAfterPurge": size_after_purge,
-        "tableMBAfterVacuum": size_after_vacuum,
-        "liveRowsAfter": live,
-        "deadRowsAfterPurge": dead,
-    }
+    return {"returncode": purge.returncode, "output": purge_output}, purge_seconds, during
 
 
 def table_size(connection) -> float:
@@ -159,19 +177,17 @@ def table_size(connection) -> float:
 
 
 def latency_summary(samples: list[float]) -> dict:
-    ordered = sorted(samples)
-    if not ordered:
+    """Return the count, p50, p99, worst and mean of ingest latencies (ms)."""
+    from bench.measure import percentile
+
+    if not samples:
         return {"batches": 0}
-
-    def percentile(fraction: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
-
     return {
-        "batches": len(ordered),
-        "p50Ms": percentile(0.50),
-        "p99Ms": percentile(0.99),
-        "maxMs": round(ordered[-1], 1),
-        "meanMs": round(statistics.fmean(ordered), 1),
+        "batches": len(samples),
+        "p50Ms": round(percentile(samples, 0.50), 1),
+        "p99Ms": round(percentile(samples, 0.99), 1),
+        "maxMs": round(max(samples), 1),
+        "meanMs": round(statistics.fmean(samples), 1),
     }
 
 

@@ -18,10 +18,13 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from bench.internals import (  # noqa: E402
+    error_report_input,
+    error_report_statement,
+    error_report_values,
+    report_payload,
+)
 from bench.payloads import error_bodies  # noqa: E402
-from errors.ingest import error_report_statement, error_report_values  # noqa: E402
-from errors.serializers import error_report_input  # noqa: E402
-from errors.validation import report_payload  # noqa: E402
 
 
 def main() -> None:

@@ -10,11 +10,13 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
+from bench.internals import (  # noqa: E402
+    ErrorReportSerializer,
+    events_validate,
+    report_validate,
+    validate_events,
+)
 from bench.payloads import batch_bodies, error_bodies  # noqa: E402
-from errors.serializers import ErrorReportSerializer  # noqa: E402
-from errors.validation import report_validate  # noqa: E402
-from telemetry.serializers import validate_events  # noqa: E402
-from telemetry.validation import events_validate  # noqa: E402
 
 
 def best_microseconds_per_event(validate, batches: list[list], rounds: int = 5) -> float:
