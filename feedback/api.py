@@ -4,22 +4,18 @@ from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from common.api import ApiError, refuse_declared_oversize
+from common.api import ApiError, PublicApi
+from common.ingest import ingest_admit
 from common.json_input import JsonBodyParser
-from common.ratelimit import rate_limit_request
 from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
 from feedback.services import feedback_submit
 
 
-class FeedbackSubmitApi(APIView):
+class FeedbackSubmitApi(PublicApi):
     """Record a bug report, feature request or other feedback, with an optional screenshot."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
     parser_classes = [JsonBodyParser, MultiPartParser, FormParser]
 
     @extend_schema(
@@ -37,9 +33,7 @@ class FeedbackSubmitApi(APIView):
         auth=[],
     )
     def post(self, request):
-        config = settings.FEEDBACK
-        rate_limit_request(request, scope="feedback", config=config)
-        refuse_declared_oversize(request, max_bytes=config["MAX_BODY_BYTES"])
+        ingest_admit(request, scope="feedback", config=settings.FEEDBACK)
         if not hasattr(request.data, "get"):
             raise ApiError("The body must be a JSON object or a form.")
         serializer = FeedbackSubmitSerializer(data=request.data)
