@@ -5,6 +5,8 @@ session, so no CSRF, and admit anyone; each request is rate-limited first, then 
 refused when it is over the endpoint's MAX_BODY_BYTES, before it is read.
 """
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+
 from common.api import ApiError, read_json_body, refuse_declared_oversize
 from common.ratelimit import rate_limit_request
 
@@ -24,3 +26,19 @@ def ingest_object_read(request, *, scope: str, config: dict, refusal: str) -> di
     if not isinstance(body, dict):
         raise ApiError(refusal)
     return body
+
+
+def ingest_schema(*, operation_id: str, request, responses: dict, refused: str, too_large: str):
+    """Return the OpenAPI description of a public ingest endpoint's POST: no authentication,
+    its `responses`, and its 400 (`refused`), 413 (`too_large`) and 429 answers."""
+    return extend_schema(
+        operation_id=operation_id,
+        request=request,
+        responses={
+            **responses,
+            400: OpenApiResponse(description=refused),
+            413: OpenApiResponse(description=too_large),
+            429: OpenApiResponse(description="Rate limit exceeded; see Retry-After."),
+        },
+        auth=[],
+    )

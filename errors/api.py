@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import ApiError, PublicApi, refuse_declared_oversize
-from common.ingest import ingest_object_read
+from common.ingest import ingest_object_read, ingest_schema
 from common.ratelimit import rate_limit_request
 from errors.ingest import error_report
 from errors.models import ClientKey
@@ -48,17 +48,15 @@ STAFF_ERRORS = {
 class ErrorReportApi(PublicApi):
     """Record one error report, grouped with earlier reports of the same error."""
 
-    @extend_schema(
+    @ingest_schema(
         operation_id="error_report",
         request=ErrorReportSerializer,
         responses={
             201: ErrorReportResultSerializer,
             200: OpenApiResponse(ErrorReportResultSerializer, "A known error: duplicate true."),
-            400: OpenApiResponse(description="Body not JSON or a field is invalid."),
-            413: OpenApiResponse(description="Body over 256 KiB."),
-            429: OpenApiResponse(description="Rate limit exceeded; see Retry-After."),
         },
-        auth=[],
+        refused="Body not JSON or a field is invalid.",
+        too_large="Body over 256 KiB.",
     )
     def post(self, request):
         body = ingest_object_read(
@@ -256,6 +254,14 @@ def _sentry_client_key(request, *, project_id: int, envelope_dsn: str = "") -> C
     return client_key
 
 
+def _sentry_schema(*, operation_id: str, request):
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id, request=request, responses=_SENTRY_RESPONSES, auth=[]
+        )
+    )
+
+
 class _SentryIngestApi(PublicApi):
     """The body both Sentry endpoints share: rate limit, then `ingest`, then the event id."""
 
@@ -269,13 +275,8 @@ class _SentryIngestApi(PublicApi):
         return Response({"id": event_id})
 
 
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="sentry_envelope_ingest",
-        request={"application/x-sentry-envelope": bytes},
-        responses=_SENTRY_RESPONSES,
-        auth=[],
-    )
+@_sentry_schema(
+    operation_id="sentry_envelope_ingest", request={"application/x-sentry-envelope": bytes}
 )
 class SentryEnvelopeIngestApi(_SentryIngestApi):
     """Accept a Sentry envelope: its events become error occurrences, other items are dropped."""
@@ -297,14 +298,7 @@ class SentryEnvelopeIngestApi(_SentryIngestApi):
         )
 
 
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="sentry_store_ingest",
-        request={"application/json": dict},
-        responses=_SENTRY_RESPONSES,
-        auth=[],
-    )
-)
+@_sentry_schema(operation_id="sentry_store_ingest", request={"application/json": dict})
 class SentryStoreIngestApi(_SentryIngestApi):
     """Accept one Sentry event as JSON (the store endpoint of older SDKs)."""
 

@@ -1,13 +1,12 @@
 """HTTP API of the feedback app."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from common.api import ApiError, PublicApi
-from common.ingest import ingest_admit
+from common.ingest import ingest_admit, ingest_schema
 from common.json_input import JsonBodyParser
 from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
 from feedback.services import feedback_submit
@@ -18,19 +17,15 @@ class FeedbackSubmitApi(PublicApi):
 
     parser_classes = [JsonBodyParser, MultiPartParser, FormParser]
 
-    @extend_schema(
+    @ingest_schema(
         operation_id="feedback_submit",
         request={
             "application/json": FeedbackSubmitSerializer,
             "multipart/form-data": FeedbackSubmitSerializer,
         },
-        responses={
-            201: FeedbackSubmitResultSerializer,
-            400: OpenApiResponse(description="No message, unknown category, not an image."),
-            413: OpenApiResponse(description="Screenshot over 5 MB or body too large."),
-            429: OpenApiResponse(description="Rate limit exceeded; see Retry-After."),
-        },
-        auth=[],
+        responses={201: FeedbackSubmitResultSerializer},
+        refused="No message, unknown category, not an image.",
+        too_large="Screenshot over 5 MB or body too large.",
     )
     def post(self, request):
         ingest_admit(request, scope="feedback", config=settings.FEEDBACK)

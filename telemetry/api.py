@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import ApiError, PublicApi
-from common.ingest import ingest_object_read
+from common.ingest import ingest_object_read, ingest_schema
 from telemetry.selectors import telemetry_metrics
 from telemetry.serializers import (
     TelemetryBatchResultSerializer,
@@ -47,16 +47,12 @@ def _new_event(data: dict) -> NewEvent:
 class TelemetryBatchRecordApi(PublicApi):
     """Record a batch of 1 to 100 events; valid events are stored even when others are not."""
 
-    @extend_schema(
+    @ingest_schema(
         operation_id="telemetry_batch_record",
         request=TelemetryBatchSerializer,
-        responses={
-            200: TelemetryBatchResultSerializer,
-            400: OpenApiResponse(description="Body not JSON, no events list, 0 or >100 events."),
-            413: OpenApiResponse(description="Body over 1 MiB."),
-            429: OpenApiResponse(description="Rate limit exceeded; see Retry-After."),
-        },
-        auth=[],
+        responses={200: TelemetryBatchResultSerializer},
+        refused="Body not JSON, no events list, 0 or >100 events.",
+        too_large="Body over 1 MiB.",
     )
     def post(self, request):
         config = settings.TELEMETRY
