@@ -1,7 +1,7 @@
-"""The preamble the public ingest endpoints share: who may post, the rate limit, the body.
+"""The preamble the public ingest endpoints share: the rate limit, the body, the schema.
 
-POST /api/errors, /api/telemetry/batch and /api/feedback (and the Sentry endpoints) take no
-session, so no CSRF, and admit anyone; each request is rate-limited first, then its body is
+POST /api/errors, /api/telemetry/batch and /api/feedback are common.api.PublicApi views (no
+session, so no CSRF; anyone may post). Each request is rate-limited first, then its body is
 refused when it is over the endpoint's MAX_BODY_BYTES, before it is read.
 """
 
