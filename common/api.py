@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.json_input import json_parse
@@ -35,6 +37,13 @@ class ApiError(Exception):
         self.status_code = status_code
         self.details = details or {}
         self.headers = headers or {}
+
+
+class PublicApi(APIView):
+    """An endpoint anyone may call, without a session (so without CSRF)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
 
 
 def error_body(message: str, details: dict | None = None) -> dict:

@@ -1,4 +1,6 @@
-"""Serializer fields every ingestion endpoint shares."""
+"""Serializer fields every ingestion endpoint shares, and the base of camelCase answers."""
+
+import re
 
 from rest_framework import serializers
 
@@ -16,3 +18,20 @@ class MetadataField(serializers.DictField):
         if json_size(value) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(METADATA_TOO_LARGE)
         return value
+
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+class CamelCaseSerializer(serializers.Serializer):
+    """A serializer that writes snake_case values under camelCase names: a field named
+    `userAgent` reads `user_agent` unless it is given another source."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if field.source is None:
+                snake = _WORD_START.sub("_", name).lower()
+                if snake != name:
+                    field.source = snake
+        return fields

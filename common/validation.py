@@ -2,21 +2,73 @@
 
 Building a DRF serializer per item costs far more than the checks themselves, so the telemetry
 batch and error report endpoints validate with functions such as these, which make the same
-decisions as the fields (and give the same messages). Each returns `(value, errors)`: the
-cleaned value and None, or None and the list of messages.
+decisions as the fields (and give the same messages, read from DRF's and Django's own). Each
+returns `(value, errors)`: the cleaned value and None, or None and the list of messages.
+The validators read each field's rules from their serializer when they are imported (with
+serializer_fields below), so a serializer and its fast twin cannot drift apart.
 """
 
 import re
 
+from django.core.exceptions import ImproperlyConfigured
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
+
 from common.privacy import json_size
 from common.serializers import MAX_METADATA_BYTES, METADATA_TOO_LARGE
 
-NULL = "This field may not be null."
-NOT_A_STRING = "Not a valid string."
-MAX_LENGTH = "Ensure this field has no more than {max_length} characters."
-NULL_CHARACTERS = "Null characters are not allowed."
-SURROGATE = "Surrogate characters are not allowed: U+{code_point:X}."
-NOT_A_DICT = 'Expected a dictionary of items but got type "{input_type}".'
+# The messages of DRF's fields and validators, as plain strings (a lazy one costs a lookup
+# per use); the validators are imported once the apps are ready, so translation works.
+REQUIRED = str(serializers.Field.default_error_messages["required"])
+NULL = str(serializers.Field.default_error_messages["null"])
+NOT_A_STRING = str(serializers.CharField.default_error_messages["invalid"])
+MAX_LENGTH = str(serializers.CharField.default_error_messages["max_length"])
+NULL_CHARACTERS = str(ProhibitNullCharactersValidator.message)
+SURROGATE = str(ProhibitSurrogateCharactersValidator.message)
+NOT_A_DICT = str(serializers.DictField.default_error_messages["not_a_dict"])
+INVALID_CHOICE = str(serializers.ChoiceField.default_error_messages["invalid_choice"])
+
+_CHAR_VALIDATORS = [
+    MaxLengthValidator,
+    ProhibitNullCharactersValidator,
+    ProhibitSurrogateCharactersValidator,
+]
+
+
+def serializer_fields(serializer: serializers.Serializer) -> dict:
+    """Return the fields of `serializer`, refusing (ImproperlyConfigured) one whose checks a
+    fast validator would skip: a serializer or field `validate…` method, a read-only field, a
+    field with another source or a callable default."""
+    name = type(serializer).__name__
+    if type(serializer).validate is not serializers.Serializer.validate or serializer.validators:
+        raise ImproperlyConfigured(f"The fast validator does not run {name}.validate.")
+    for field_name, field in serializer.fields.items():
+        default = field.default
+        if (
+            field.read_only
+            or field.source != field_name
+            or (default is not empty and callable(default))
+        ):
+            raise ImproperlyConfigured(
+                f"The fast validator cannot handle {field_name} ({field!r})."
+            )
+        if hasattr(serializer, f"validate_{field_name}"):
+            raise ImproperlyConfigured(f"The fast validator skips {name}.validate_{field_name}.")
+    return serializer.fields
+
+
+def is_plain_text_field(field) -> bool:
+    """Return whether `field` is a CharField that text_check checks: a maximum length and DRF's
+    own validators, no minimum."""
+    return (
+        type(field) is serializers.CharField
+        and field.min_length is None
+        and field.max_length is not None
+        and [type(validator) for validator in field.validators] == _CHAR_VALIDATORS
+    )
+
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 

@@ -1,13 +1,14 @@
 """HTTP API of the errors app: public reporting, staff triage."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status as http_status
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ApiError, read_json_body, refuse_declared_oversize
+from common.api import ApiError, PublicApi, refuse_declared_oversize
+from common.ingest import ingest_object_read, ingest_schema
 from common.ratelimit import rate_limit_request
 from errors.ingest import error_report
 from errors.models import ClientKey
@@ -44,30 +45,26 @@ STAFF_ERRORS = {
 }
 
 
-class ErrorReportApi(APIView):
+class ErrorReportApi(PublicApi):
     """Record one error report, grouped with earlier reports of the same error."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
+    @ingest_schema(
         operation_id="error_report",
         request=ErrorReportSerializer,
         responses={
             201: ErrorReportResultSerializer,
             200: OpenApiResponse(ErrorReportResultSerializer, "A known error: duplicate true."),
-            400: OpenApiResponse(description="Body not JSON or a field is invalid."),
-            413: OpenApiResponse(description="Body over 256 KiB."),
-            429: OpenApiResponse(description="Rate limit exceeded; see Retry-After."),
         },
-        auth=[],
+        refused="Body not JSON or a field is invalid.",
+        too_large="Body over 256 KiB.",
     )
     def post(self, request):
-        config = settings.ERRORS
-        rate_limit_request(request, scope="errors-report", config=config)
-        body = read_json_body(request, max_bytes=config["MAX_BODY_BYTES"])
-        if not isinstance(body, dict):
-            raise ApiError("The body must be a JSON object describing one error.")
+        body = ingest_object_read(
+            request,
+            scope="errors-report",
+            config=settings.ERRORS,
+            refusal="The body must be a JSON object describing one error.",
+        )
         payload = report_payload(body)
         error, created = error_report(
             report=error_report_input(payload),
@@ -257,20 +254,35 @@ def _sentry_client_key(request, *, project_id: int, envelope_dsn: str = "") -> C
     return client_key
 
 
-class SentryEnvelopeIngestApi(APIView):
-    """Accept a Sentry envelope: its events become error occurrences, other items are dropped."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        operation_id="sentry_envelope_ingest",
-        request={"application/x-sentry-envelope": bytes},
-        responses=_SENTRY_RESPONSES,
-        auth=[],
+def _sentry_schema(*, operation_id: str, request):
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id, request=request, responses=_SENTRY_RESPONSES, auth=[]
+        )
     )
+
+
+class _SentryIngestApi(PublicApi):
+    """The body both Sentry endpoints share: rate limit, then `ingest`, then the event id."""
+
     def post(self, request, project_id: int):
         _sentry_rate_limit(request)
+        event_id = self.ingest(
+            request,
+            project_id=project_id,
+            request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        return Response({"id": event_id})
+
+
+@_sentry_schema(
+    operation_id="sentry_envelope_ingest", request={"application/x-sentry-envelope": bytes}
+)
+class SentryEnvelopeIngestApi(_SentryIngestApi):
+    """Accept a Sentry envelope: its events become error occurrences, other items are dropped."""
+
+    def ingest(self, request, *, project_id: int, request_user_agent: str) -> str:
+        # The body is read first: the key may be in the envelope's header.
         config = settings.SENTRY_INGEST
         body = _sentry_body(request, max_bytes=config["MAX_ENVELOPE_BYTES"], what="envelope")
         envelope = envelope_parse(body)
@@ -278,36 +290,23 @@ class SentryEnvelopeIngestApi(APIView):
         client_key = _sentry_client_key(
             request, project_id=project_id, envelope_dsn=dsn if isinstance(dsn, str) else ""
         )
-        event_id = sentry_envelope_ingest(
+        return sentry_envelope_ingest(
             envelope=envelope,
             client_key=client_key,
             max_event_bytes=config["MAX_EVENT_BYTES"],
-            request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            request_user_agent=request_user_agent,
         )
-        return Response({"id": event_id})
 
 
-class SentryStoreIngestApi(APIView):
+@_sentry_schema(operation_id="sentry_store_ingest", request={"application/json": dict})
+class SentryStoreIngestApi(_SentryIngestApi):
     """Accept one Sentry event as JSON (the store endpoint of older SDKs)."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        operation_id="sentry_store_ingest",
-        request={"application/json": dict},
-        responses=_SENTRY_RESPONSES,
-        auth=[],
-    )
-    def post(self, request, project_id: int):
-        _sentry_rate_limit(request)
+    def ingest(self, request, *, project_id: int, request_user_agent: str) -> str:
         client_key = _sentry_client_key(request, project_id=project_id)
         body = _sentry_body(
             request, max_bytes=settings.SENTRY_INGEST["MAX_EVENT_BYTES"], what="event"
         )
-        event_id = sentry_store_ingest(
-            body=body,
-            client_key=client_key,
-            request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        return sentry_store_ingest(
+            body=body, client_key=client_key, request_user_agent=request_user_agent
         )
-        return Response({"id": event_id})

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from common.serializers import MetadataField
+from common.serializers import CamelCaseSerializer, MetadataField
 from errors.ingest import ErrorReportInput
 from errors.models import ErrorStatus, Severity
 from errors.services import SETTABLE_STATUSES
@@ -93,14 +93,14 @@ class ErrorListQuerySerializer(serializers.Serializer):
     sortBy = serializers.ChoiceField(choices=list(SORT_BY), default="frequency")
 
 
-class ReportContextSerializer(serializers.Serializer):
+class ReportContextSerializer(CamelCaseSerializer):
     """The context of a report, as a group (its latest) and an occurrence show it."""
 
     page = serializers.CharField()
-    userAgent = serializers.CharField(source="user_agent")
-    userId = serializers.CharField(source="user_id")
-    sessionId = serializers.CharField(source="session_id")
-    buildId = serializers.CharField(source="build_id")
+    userAgent = serializers.CharField()
+    userId = serializers.CharField()
+    sessionId = serializers.CharField()
+    buildId = serializers.CharField()
     environment = serializers.CharField()
 
 
@@ -109,19 +109,19 @@ class ErrorLogSerializer(ReportContextSerializer):
 
     id = serializers.CharField()
     fingerprint = serializers.CharField()
-    errorType = serializers.CharField(source="error_type")
+    errorType = serializers.CharField()
     message = serializers.CharField()
     stack = serializers.CharField()
     severity = serializers.CharField()
     frequency = serializers.IntegerField()
-    usersAffected = serializers.IntegerField(source="users_affected")
-    firstSeen = serializers.DateTimeField(source="first_seen")
-    lastSeen = serializers.DateTimeField(source="last_seen")
+    usersAffected = serializers.IntegerField()
+    firstSeen = serializers.DateTimeField()
+    lastSeen = serializers.DateTimeField()
     status = serializers.CharField()
     resolved = serializers.BooleanField()
-    resolvedAt = serializers.DateTimeField(source="resolved_at")
-    resolvedInBuild = serializers.CharField(source="resolved_in_build")
-    regressedAt = serializers.DateTimeField(source="regressed_at")
+    resolvedAt = serializers.DateTimeField()
+    resolvedInBuild = serializers.CharField()
+    regressedAt = serializers.DateTimeField()
     metadata = serializers.JSONField()
 
 
@@ -136,7 +136,7 @@ class ErrorOccurrenceSerializer(ReportContextSerializer):
     message = serializers.CharField()
     severity = serializers.CharField()
     metadata = serializers.JSONField()
-    createdAt = serializers.DateTimeField(source="created_at")
+    createdAt = serializers.DateTimeField()
 
 
 class HourlyCountSerializer(serializers.Serializer):

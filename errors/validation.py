@@ -15,22 +15,15 @@ of a kind this module does not know stops the import instead of being let throug
 from enum import Enum
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from rest_framework import serializers
 from rest_framework.fields import empty
-from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from common.serializers import MetadataField
-from common.validation import metadata_check, text_check
+from common.validation import is_plain_text_field, metadata_check, serializer_fields, text_check
 from errors.serializers import ErrorReportSerializer
 
 _MISSING = object()
 _REFUSED = object()
-_CHAR_VALIDATORS = [
-    MaxLengthValidator,
-    ProhibitNullCharactersValidator,
-    ProhibitSurrogateCharactersValidator,
-]
 
 
 def _text(value, rule):
@@ -58,10 +51,9 @@ def _metadata(value, _unused):
 
 def _check_of(name: str, field):
     """Return the check of one serializer field and its argument."""
-    if type(field) is serializers.CharField and field.min_length is None:
-        if [type(validator) for validator in field.validators] == _CHAR_VALIDATORS:
-            return _text, (field.max_length, field.trim_whitespace, field.allow_blank)
-    elif type(field) is serializers.ChoiceField and name == "severity":
+    if is_plain_text_field(field):
+        return _text, (field.max_length, field.trim_whitespace, field.allow_blank)
+    if type(field) is serializers.ChoiceField and name == "severity":
         if not field.allow_blank and not field.validators:
             return _severity, field.choice_strings_to_values
     elif type(field) is MetadataField and field.allow_empty and not field.validators:
@@ -74,18 +66,10 @@ def _check_of(name: str, field):
 
 def _rules() -> tuple:
     """Return (name, check, argument, required, default, allow_null) per serializer field."""
-    serializer = ErrorReportSerializer()
-    if type(serializer).validate is not serializers.Serializer.validate or serializer.validators:
-        raise ImproperlyConfigured("report_validate does not run ErrorReportSerializer.validate.")
     rules = []
-    for name, field in serializer.fields.items():
-        default = field.default
-        if field.read_only or field.source != name or (default is not empty and callable(default)):
-            raise ImproperlyConfigured(f"report_validate cannot handle {name} ({field!r}).")
-        if hasattr(serializer, f"validate_{name}"):
-            raise ImproperlyConfigured(f"report_validate does not run validate_{name}.")
+    for name, field in serializer_fields(ErrorReportSerializer()).items():
         check, argument = _check_of(name, field)
-        rules.append((name, check, argument, field.required, default, field.allow_null))
+        rules.append((name, check, argument, field.required, field.default, field.allow_null))
     return tuple(rules)
 
 

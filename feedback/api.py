@@ -1,45 +1,34 @@
 """HTTP API of the feedback app."""
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from common.api import ApiError, refuse_declared_oversize
+from common.api import ApiError, PublicApi
+from common.ingest import ingest_admit, ingest_schema
 from common.json_input import JsonBodyParser
-from common.ratelimit import rate_limit_request
 from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
 from feedback.services import feedback_submit
 
 
-class FeedbackSubmitApi(APIView):
+class FeedbackSubmitApi(PublicApi):
     """Record a bug report, feature request or other feedback, with an optional screenshot."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
     parser_classes = [JsonBodyParser, MultiPartParser, FormParser]
 
-    @extend_schema(
+    @ingest_schema(
         operation_id="feedback_submit",
         request={
             "application/json": FeedbackSubmitSerializer,
             "multipart/form-data": FeedbackSubmitSerializer,
         },
-        responses={
-            201: FeedbackSubmitResultSerializer,
-            400: OpenApiResponse(description="No message, unknown category, not an image."),
-            413: OpenApiResponse(description="Screenshot over 5 MB or body too large."),
-            429: OpenApiResponse(description="Rate limit exceeded; see Retry-After."),
-        },
-        auth=[],
+        responses={201: FeedbackSubmitResultSerializer},
+        refused="No message, unknown category, not an image.",
+        too_large="Screenshot over 5 MB or body too large.",
     )
     def post(self, request):
-        config = settings.FEEDBACK
-        rate_limit_request(request, scope="feedback", config=config)
-        refuse_declared_oversize(request, max_bytes=config["MAX_BODY_BYTES"])
+        ingest_admit(request, scope="feedback", config=settings.FEEDBACK)
         if not hasattr(request.data, "get"):
             raise ApiError("The body must be a JSON object or a form.")
         serializer = FeedbackSubmitSerializer(data=request.data)

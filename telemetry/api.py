@@ -2,12 +2,11 @@
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import ApiError, read_json_body
-from common.ratelimit import rate_limit_request
+from common.api import ApiError, PublicApi
+from common.ingest import ingest_object_read, ingest_schema
 from telemetry.selectors import telemetry_metrics
 from telemetry.serializers import (
     TelemetryBatchResultSerializer,
@@ -17,6 +16,8 @@ from telemetry.serializers import (
 )
 from telemetry.services import NewEvent, event_batch_record
 from telemetry.validation import events_validate
+
+_NO_EVENTS_LIST = 'The body must be a JSON object with an "events" list.'
 
 
 def recording_enabled() -> bool:
@@ -43,30 +44,24 @@ def _new_event(data: dict) -> NewEvent:
     )
 
 
-class TelemetryBatchRecordApi(APIView):
+class TelemetryBatchRecordApi(PublicApi):
     """Record a batch of 1 to 100 events; valid events are stored even when others are not."""
 
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
+    @ingest_schema(
         operation_id="telemetry_batch_record",
         request=TelemetryBatchSerializer,
-        responses={
-            200: TelemetryBatchResultSerializer,
-            400: OpenApiResponse(description="Body not JSON, no events list, 0 or >100 events."),
-            413: OpenApiResponse(description="Body over 1 MiB."),
-            429: OpenApiResponse(description="Rate limit exceeded; see Retry-After."),
-        },
-        auth=[],
+        responses={200: TelemetryBatchResultSerializer},
+        refused="Body not JSON, no events list, 0 or >100 events.",
+        too_large="Body over 1 MiB.",
     )
     def post(self, request):
         config = settings.TELEMETRY
-        rate_limit_request(request, scope="telemetry-batch", config=config)
-        body = read_json_body(request, max_bytes=config["MAX_BODY_BYTES"])
-        events = body.get("events") if isinstance(body, dict) else None
+        body = ingest_object_read(
+            request, scope="telemetry-batch", config=config, refusal=_NO_EVENTS_LIST
+        )
+        events = body.get("events")
         if not isinstance(events, list):
-            raise ApiError('The body must be a JSON object with an "events" list.')
+            raise ApiError(_NO_EVENTS_LIST)
         if not events:
             raise ApiError("The batch is empty; send 1 to 100 events.")
         if len(events) > config["MAX_BATCH_EVENTS"]:

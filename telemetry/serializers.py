@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from common.serializers import MetadataField
+from common.serializers import CamelCaseSerializer, MetadataField
 from telemetry.models import DeviceType, EventType
 
 MAX_DURATION_MS = 24 * 60 * 60 * 1000
@@ -132,27 +132,25 @@ class ApiCallMetricsSerializer(serializers.Serializer):
     avg = serializers.FloatField(allow_null=True)
 
 
-class TelemetryMetricsSerializer(serializers.Serializer):
+class TelemetryMetricsSerializer(CamelCaseSerializer):
     """The answer of GET /api/telemetry (durations in milliseconds, within 1 %)."""
 
     days = serializers.IntegerField()
     type = serializers.CharField(source="event_type", allow_null=True)
-    windowStart = IsoDateTimeField(
-        source="window_start", help_text="Midnight UTC of the first day."
-    )
-    generatedAt = IsoDateTimeField(source="generated_at")
-    rolledUpUntil = IsoDateTimeField(source="rolled_up_until", allow_null=True)
-    totalEvents = serializers.IntegerField(source="total_events")
-    uniqueSessions = serializers.IntegerField(source="unique_sessions")
-    uniqueUsers = serializers.IntegerField(source="unique_users")
-    byType = serializers.DictField(source="by_type", child=serializers.IntegerField())
-    byDay = DayCountSerializer(source="by_day", many=True)
-    topPages = TopPageSerializer(source="top_pages", many=True)
-    byDeviceType = serializers.DictField(source="by_device_type", child=serializers.IntegerField())
+    windowStart = IsoDateTimeField(help_text="Midnight UTC of the first day.")
+    generatedAt = IsoDateTimeField()
+    rolledUpUntil = IsoDateTimeField(allow_null=True)
+    totalEvents = serializers.IntegerField()
+    uniqueSessions = serializers.IntegerField()
+    uniqueUsers = serializers.IntegerField()
+    byType = serializers.DictField(child=serializers.IntegerField())
+    byDay = DayCountSerializer(many=True)
+    topPages = TopPageSerializer(many=True)
+    byDeviceType = serializers.DictField(child=serializers.IntegerField())
     p50 = serializers.FloatField(source="durations.p50", allow_null=True)
     p95 = serializers.FloatField(source="durations.p95", allow_null=True)
     p99 = serializers.FloatField(source="durations.p99", allow_null=True)
-    apiCalls = ApiCallMetricsSerializer(source="api_calls")
+    apiCalls = ApiCallMetricsSerializer()
 
 
 class ApiCallQuantilesSerializer(serializers.Serializer):
@@ -161,12 +159,10 @@ class ApiCallQuantilesSerializer(serializers.Serializer):
     p99 = serializers.ListField(child=serializers.FloatField(allow_null=True))
 
 
-class TelemetrySeriesSerializer(serializers.Serializer):
+class TelemetrySeriesSerializer(CamelCaseSerializer):
     """The metrics dashboard's charts: counts by type and `api_call` quantiles per bucket."""
 
     bucket = serializers.CharField()
     labels = serializers.ListField(child=IsoDateTimeField())
-    byType = serializers.DictField(
-        source="by_type", child=serializers.ListField(child=serializers.IntegerField())
-    )
-    apiCalls = ApiCallQuantilesSerializer(source="api_calls")
+    byType = serializers.DictField(child=serializers.ListField(child=serializers.IntegerField()))
+    apiCalls = ApiCallQuantilesSerializer()

@@ -5,32 +5,37 @@ running a DRF serializer per event costs far more than the checks themselves, so
 endpoint validates with the plain functions below. They make the same accept/refuse decisions,
 return the same validated data and the same error messages, field by field in the serializer's
 order; tests/telemetry/test_fast_validation.py proves it with generated events.
+
+As in errors.validation, each field's rules and messages are read from the serializer's own
+fields when this module is imported; a field of a kind this module does not know stops the
+import instead of being let through unchecked.
 """
 
 import re
 from datetime import datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from rest_framework import serializers
 
-from common.validation import NULL, metadata_check, text_check
-from telemetry.models import DeviceType
-from telemetry.serializers import MAX_DURATION_MS, allowed_event_types
+from common.serializers import MetadataField
+from common.validation import (
+    INVALID_CHOICE,
+    NULL,
+    REQUIRED,
+    is_plain_text_field,
+    metadata_check,
+    serializer_fields,
+    text_check,
+)
+from telemetry.serializers import EventTypeField, TelemetryEventSerializer, allowed_event_types
 
 _MISSING = object()
-
-REQUIRED = "This field is required."
-INVALID_CHOICE = '"{input}" is not a valid choice.'
-NOT_AN_INTEGER = "A valid integer is required."
-INTEGER_STRING_TOO_LONG = "String value too large."
-INTEGER_TOO_SMALL = "Ensure this value is greater than or equal to {min_value}."
-INTEGER_TOO_LARGE = "Ensure this value is less than or equal to {max_value}."
+# The argument of a check that takes the current time zone, looked up once per batch.
+_ZONE = object()
 
 # DRF's IntegerField accepts "12.0" and 12.0 as 12, nothing else after the point.
 _INTEGER_DECIMAL_ZEROS = re.compile(r"\.0*\s*$")
-_DEVICE_TYPES = frozenset(DeviceType.values)
-# The timestamp keeps DRF's own ISO 8601 parsing and time-zone rules, shared by every call.
-_TIMESTAMP_FIELD = serializers.DateTimeField(allow_null=True)
 
 
 def _event_type(value, allowed_types: list[str]):
@@ -41,68 +46,104 @@ def _event_type(value, allowed_types: list[str]):
     return value, None
 
 
-def _duration(value, _unused=None):
+def _integer(value, rule):
+    minimum, maximum, messages = rule
     if value is None:
         return None, None
     if value.__class__ is not int:
         if isinstance(value, str) and len(value) > 1000:
-            return None, [INTEGER_STRING_TOO_LONG]
+            return None, [messages["max_string_length"]]
         try:
             value = int(_INTEGER_DECIMAL_ZEROS.sub("", str(value)))
         except (ValueError, TypeError):
-            return None, [NOT_AN_INTEGER]
-    if value > MAX_DURATION_MS:
-        return None, [INTEGER_TOO_LARGE.format(max_value=MAX_DURATION_MS)]
-    if value < 0:
-        return None, [INTEGER_TOO_SMALL.format(min_value=0)]
+            return None, [messages["invalid"]]
+    if value > maximum:
+        return None, [messages["max_value"].format(max_value=maximum)]
+    if value < minimum:
+        return None, [messages["min_value"].format(min_value=minimum)]
     return value, None
 
 
-def _device_type(value, _unused=None):
+def _device_type(value, choices: dict):
+    # TelemetryEventSerializer.to_internal_value lower-cases a string before the ChoiceField
+    # looks it up by str(value).
     if value.__class__ is str:
         value = value.lower()
-        if value in _DEVICE_TYPES or value == "":
+        if value in choices or value == "":
             return value, None
     elif value is None:
         return None, [NULL]
-    elif str(value) in _DEVICE_TYPES:
-        return str(value), None
+    elif str(value) in choices:
+        return choices[str(value)], None
     return None, [INVALID_CHOICE.format(input=value)]
 
 
-def _timestamp(value, zone):
-    # The common case, an ISO 8601 string with an offset, parsed as DRF's field would parse it;
-    # anything else (naive, out of range, another format, not a string) takes DRF's own path.
-    if value.__class__ is str:
+def _timestamp_check(field: serializers.DateTimeField):
+    """Return the check of a DateTimeField, which takes the value and the current time zone."""
+
+    def check(value, zone):
+        # The common case, an ISO 8601 string with an offset, parsed as the field would parse
+        # it; anything else (naive, out of range, another format, not a string) takes the
+        # field's own path.
+        if value.__class__ is str:
+            try:
+                parsed = datetime.fromisoformat(value)
+                if parsed.tzinfo is not None:
+                    return parsed.astimezone(zone), None
+            except (ValueError, OverflowError):
+                pass
         try:
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is not None:
-                return parsed.astimezone(zone), None
-        except (ValueError, OverflowError):
-            pass
-    try:
-        return _TIMESTAMP_FIELD.run_validation(value), None
-    except serializers.ValidationError as error:
-        return None, [str(message) for message in error.detail]
+            return field.run_validation(value), None
+        except serializers.ValidationError as error:
+            return None, [str(message) for message in error.detail]
+
+    return check
 
 
-# In TelemetryEventSerializer's field order, which is the order of the error messages.
-# Each check takes the value and its argument: a maximum length, or the time zone (_ZONE).
-_ZONE = object()
-_FIELDS = (
-    ("page", text_check, 2048),
-    ("action", text_check, 200),
-    ("duration", _duration, None),
-    ("metadata", metadata_check, None),
-    ("userAgent", text_check, 1024),
-    ("platform", text_check, 40),
-    ("sessionId", text_check, 128),
-    ("userId", text_check, 128),
-    ("anonymousId", text_check, 128),
-    ("deviceType", _device_type, None),
-    ("region", text_check, 64),
-    ("timestamp", _timestamp, _ZONE),
-)
+def _messages(field) -> dict:
+    return {key: str(message) for key, message in field.error_messages.items()}
+
+
+def _check_of(name: str, field):
+    """Return the check of one optional TelemetryEventSerializer field and its argument."""
+    kind, optional = type(field), not field.required and field.default is serializers.empty
+    if optional and is_plain_text_field(field) and field.allow_blank and field.trim_whitespace:
+        if not field.allow_null:
+            return text_check, field.max_length
+    elif optional and kind is serializers.IntegerField and field.allow_null:
+        if None not in (field.min_value, field.max_value) and len(field.validators) == 2:
+            return _integer, (field.min_value, field.max_value, _messages(field))
+    elif optional and kind is MetadataField and field.allow_null and field.allow_empty:
+        if not field.validators:
+            return metadata_check, None
+    elif optional and kind is serializers.ChoiceField and name == "deviceType":
+        if field.allow_blank and not field.allow_null and not field.validators:
+            return _device_type, field.choice_strings_to_values
+    elif (
+        optional
+        and kind is serializers.DateTimeField
+        and field.allow_null
+        and not field.validators
+        # The fast path parses as the field does with its default formats and time zone.
+        and not {"input_formats", "timezone"} & vars(field).keys()
+    ):
+        return _timestamp_check(field), _ZONE
+    raise ImproperlyConfigured(
+        f"telemetry.validation cannot check TelemetryEventSerializer.{name} ({field!r}): "
+        "teach event_validate its rules."
+    )
+
+
+def _rules() -> tuple:
+    """Return (name, check, argument) per field after `type`, in the serializer's order, which
+    is the order of the error messages."""
+    (first, event_type), *others = serializer_fields(TelemetryEventSerializer()).items()
+    if first != "type" or type(event_type) is not EventTypeField or not event_type.required:
+        raise ImproperlyConfigured("event_validate expects a required EventTypeField first.")
+    return tuple((name, *_check_of(name, field)) for name, field in others)
+
+
+_FIELDS = _rules()
 
 
 def event_validate(
