@@ -27,8 +27,13 @@ class CamelCaseSerializer(serializers.Serializer):
     """A serializer that writes snake_case values under camelCase names: a field named
     `userAgent` reads `user_agent` unless it is given another source."""
 
+    # The names written first; the other fields follow in declaration order (a base class's
+    # first), so a shared base does not move keys a subclass documents before it.
+    leading_fields: tuple[str, ...] = ()
+
     def get_fields(self):
         fields = super().get_fields()
+        fields = {name: fields.pop(name) for name in self.leading_fields} | fields
         for name, field in fields.items():
             if field.source is None:
                 snake = _WORD_START.sub("_", name).lower()

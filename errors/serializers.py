@@ -107,6 +107,8 @@ class ReportContextSerializer(CamelCaseSerializer):
 class ErrorLogSerializer(ReportContextSerializer):
     """One error group as staff see it in lists."""
 
+    leading_fields = ("id", "fingerprint", "errorType", "message", "stack")
+
     id = serializers.CharField()
     fingerprint = serializers.CharField()
     errorType = serializers.CharField()
@@ -132,6 +134,8 @@ class ErrorListResultSerializer(serializers.Serializer):
 
 class ErrorOccurrenceSerializer(ReportContextSerializer):
     """One report of a group, with its own context."""
+
+    leading_fields = ("message", "severity")
 
     message = serializers.CharField()
     severity = serializers.CharField()

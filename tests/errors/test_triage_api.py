@@ -82,6 +82,39 @@ def test_error_list__rows_are_camel_case(staff_client, groups):
     assert {"firstSeen", "lastSeen", "usersAffected", "buildId", "resolved", "status"} <= set(row)
 
 
+def test_error_list_and_detail__keys_keep_their_documented_order(api_client, staff_client):
+    report(api_client, {"errorType": "E", "message": "failed", "page": "/p"})
+    row = staff_client.get("/api/errors").json()["results"][0]
+    assert list(row)[:12] == [
+        "id",
+        "fingerprint",
+        "errorType",
+        "message",
+        "stack",
+        "page",
+        "userAgent",
+        "userId",
+        "sessionId",
+        "buildId",
+        "environment",
+        "severity",
+    ]
+    detail = staff_client.get(f"/api/errors/{row['id']}").json()
+    assert list(detail)[:12] == list(row)[:12]
+    assert list(detail["occurrences"][0]) == [
+        "message",
+        "severity",
+        "page",
+        "userAgent",
+        "userId",
+        "sessionId",
+        "buildId",
+        "environment",
+        "metadata",
+        "createdAt",
+    ]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
