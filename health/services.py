@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from alerts.selectors import AlertDeliverySummary, alert_delivery_summary
 from alerts.services import alert_create, alert_delivery_attempt, alert_send_unrecorded
-from common.retention import delete_in_batches
+from common.retention import retention_cutoff, retention_purge
 from errors.selectors import error_occurrence_count_since, error_open_critical_count
 from health import probes
 from health.models import HealthSnapshot, HealthStatus
@@ -409,8 +409,6 @@ def health_alert_create(*, snapshot: HealthSnapshot) -> list:
 
 def health_snapshot_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
     """Delete snapshots older than HEALTH_RETENTION_DAYS."""
-    cutoff = timezone.now() - timedelta(days=settings.HEALTH_RETENTION_DAYS)
+    cutoff = retention_cutoff(days=settings.HEALTH_RETENTION_DAYS)
     expired = HealthSnapshot.objects.filter(created_at__lt=cutoff)
-    if dry_run:
-        return expired.count()
-    return delete_in_batches(expired, batch_size=batch_size, progress=progress)
+    return retention_purge(expired, dry_run=dry_run, batch_size=batch_size, progress=progress)

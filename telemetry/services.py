@@ -1,7 +1,6 @@
 """Writes of the telemetry app: recording batches of events."""
 
 import json
-from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
@@ -14,7 +13,7 @@ from common.privacy import (
     scrub_short_text,
     scrub_url,
 )
-from common.retention import delete_in_batches
+from common.retention import retention_cutoff, retention_purge
 from common.useragent import device_type_from_user_agent, platform_from_user_agent
 from telemetry.models import TelemetryEvent
 
@@ -105,8 +104,6 @@ def _copy_rows(rows: list[tuple]) -> None:
 
 def event_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
     """Delete raw events older than TELEMETRY_RETENTION_DAYS; aggregates are kept."""
-    cutoff = timezone.now() - timedelta(days=settings.TELEMETRY_RETENTION_DAYS)
+    cutoff = retention_cutoff(days=settings.TELEMETRY_RETENTION_DAYS)
     expired = TelemetryEvent.objects.filter(created_at__lt=cutoff)
-    if dry_run:
-        return expired.count()
-    return delete_in_batches(expired, batch_size=batch_size, progress=progress)
+    return retention_purge(expired, dry_run=dry_run, batch_size=batch_size, progress=progress)
