@@ -1,4 +1,4 @@
-"""Privacy scrubbing applied before anything is stored (seed: "Privacy & Security").
+"""Privacy scrubbing applied before anything is stored.
 
 One module for every app: telemetry, errors and feedback call these functions on everything
 clients send, so the rules below are the whole truth of what is removed (the README's

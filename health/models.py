@@ -6,7 +6,7 @@ from django.utils import timezone
 
 
 class HealthStatus(models.TextChoices):
-    """The three states of the seed's health document, from best to worst."""
+    """The three states of the health document, from best to worst."""
 
     HEALTHY = "healthy", "Healthy"
     DEGRADED = "degraded", "Degraded"

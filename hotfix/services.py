@@ -66,7 +66,7 @@ def hotfix_release(
     out,
     today: datetime.date | None = None,
 ) -> str:
-    """Run the seed's hotfix pipeline in `repo` and return the commit hash it made.
+    """Run the hotfix pipeline in `repo` and return the commit hash it made.
 
     Steps: refuse a dirty tree; bump VERSION; add the CHANGELOG entry; run the LINT, BUILD
     and TEST commands of `commands`; commit VERSION and CHANGELOG.md. Any failure (or an
