@@ -184,15 +184,18 @@ def health_check_run(*, store: bool) -> HealthReport:
         reasons=reasons,
         timings=timings,
     )
-    if store:
-        try:
-            snapshot_id = health_snapshot_store(report=report).pk
-        except DatabaseError as error:
-            snapshot_id = None
-            reasons.append(f"The check could not be stored: {probes.describe_failure(error)}")
-            _alert_unstored(report=report)
-        report = dataclasses.replace(report, snapshot_id=snapshot_id)
-    return report
+    return _report_stored(report=report) if store else report
+
+
+def _report_stored(*, report: HealthReport) -> HealthReport:
+    """Store `report` and return it with its snapshot's id, or with the reason it was not."""
+    try:
+        snapshot_id = health_snapshot_store(report=report).pk
+    except DatabaseError as error:
+        snapshot_id = None
+        report.reasons.append(f"The check could not be stored: {probes.describe_failure(error)}")
+        _alert_unstored(report=report)
+    return dataclasses.replace(report, snapshot_id=snapshot_id)
 
 
 def _alert_unstored(*, report: HealthReport) -> None:
@@ -252,23 +255,7 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> _DatabaseFigu
                 ),
             )
     except DatabaseError as error:
-        reasons.append(f"The database did not answer: {probes.describe_failure(error)}")
-        return _DatabaseFigures(
-            database=ComponentCheck(
-                status=HealthStatus.UNHEALTHY,
-                latency_ms=None,
-                error=probes.describe_failure(error),
-            ),
-            sessions=SessionsFigure(active=None),
-            error_rate=ErrorRateFigure(
-                errors=None, total_events=None, rate=None, status=HealthStatus.UNHEALTHY
-            ),
-            open_critical_errors=None,
-            alerts=_alerts_figure(None),
-            periodic_check=_periodic_check(latest=None, now=now, known=False),
-            reasons=reasons,
-            timings=timings,
-        )
+        return _database_unanswered(error=error, now=now, timings=timings)
 
     latency = database["latencyMs"]
     database_status = probes.status_for_value(latency, limits=config["DATABASE_LATENCY_MS"])
@@ -285,15 +272,7 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> _DatabaseFigu
             f"{config['ERROR_RATE_PERCENT'][0]:g} %."
         )
     if alerts.given_up:
-        deliveries = (
-            "1 alert delivery was"
-            if alerts.given_up == 1
-            else f"{alerts.given_up} alert deliveries were"
-        )
-        reasons.append(
-            f"{deliveries} given up in the last {ALERTS_GIVEN_UP_WINDOW_HOURS} hours (latest "
-            f"by {alerts.latest_given_up.channel}: {alerts.latest_given_up.last_error})."
-        )
+        reasons.append(_given_up_reason(alerts))
     return _DatabaseFigures(
         database=ComponentCheck(status=database_status, latency_ms=latency),
         sessions=SessionsFigure(active=sessions),
@@ -305,6 +284,37 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> _DatabaseFigu
         periodic_check=_periodic_check(latest=latest, now=now, known=True),
         reasons=reasons,
         timings=timings,
+    )
+
+
+def _database_unanswered(
+    *, error: DatabaseError, now: datetime, timings: dict[str, float]
+) -> _DatabaseFigures:
+    """Return the figures of a database that did not answer: unhealthy, every count unknown."""
+    failure = probes.describe_failure(error)
+    return _DatabaseFigures(
+        database=ComponentCheck(status=HealthStatus.UNHEALTHY, latency_ms=None, error=failure),
+        sessions=SessionsFigure(active=None),
+        error_rate=ErrorRateFigure(
+            errors=None, total_events=None, rate=None, status=HealthStatus.UNHEALTHY
+        ),
+        open_critical_errors=None,
+        alerts=_alerts_figure(None),
+        periodic_check=_periodic_check(latest=None, now=now, known=False),
+        reasons=[f"The database did not answer: {failure}"],
+        timings=timings,
+    )
+
+
+def _given_up_reason(alerts: AlertDeliverySummary) -> str:
+    deliveries = (
+        "1 alert delivery was"
+        if alerts.given_up == 1
+        else f"{alerts.given_up} alert deliveries were"
+    )
+    return (
+        f"{deliveries} given up in the last {ALERTS_GIVEN_UP_WINDOW_HOURS} hours (latest "
+        f"by {alerts.latest_given_up.channel}: {alerts.latest_given_up.last_error})."
     )
 
 

@@ -8,6 +8,7 @@ them on the embedded SQLite default instead, whatever DATABASE_URL says.
 
 import os
 import socket
+from pathlib import Path
 
 LOCAL_POSTGRES = ("127.0.0.1", 5432)
 
@@ -21,7 +22,11 @@ def _local_postgres_listening() -> bool:
 
 
 if os.environ.get("TEST_DATABASE", "").lower() == "sqlite":
-    os.environ.pop("DATABASE_URL", None)
+    # Decided once: the servers and workers the tests start take the DATABASE_URL they are
+    # given, and the project's SQLite default otherwise.
+    del os.environ["TEST_DATABASE"]
+    project = Path(__file__).resolve().parent.parent
+    os.environ["DATABASE_URL"] = f"sqlite:///{project / 'db.sqlite3'}"
     TEST_DATABASE_REASON = "TEST_DATABASE=sqlite"
 elif "DATABASE_URL" in os.environ:
     TEST_DATABASE_REASON = "DATABASE_URL"
