@@ -59,7 +59,7 @@ def run(options, database_url: str) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from telemetry.services import event_batch_record
+    from telemetry.services import NewEvent, event_batch_record
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
@@ -89,7 +89,7 @@ def run(options, database_url: str) -> dict:
     size_before = table_size(connection)
 
     events = [
-        {"type": "page_view", "page": f"/bench/{i}", "sessionId": f"b{i % 7}", "metadata": {"i": i}}
+        NewEvent(type="page_view", page=f"/bench/{i}", session_id=f"b{i % 7}", metadata={"i": i})
         for i in range(100)
     ]
 

@@ -339,7 +339,7 @@ def _error_counts(*, now: datetime) -> tuple[int, int]:
     since = now - timedelta(hours=ERROR_RATE_WINDOW_HOURS)
     events = telemetry_event_counts_since(since=since)
     reports = error_occurrence_count_since(since=since)
-    return events["errors"] + reports, events["total"] + reports
+    return events.errors + reports, events.total + reports
 
 
 def _periodic_check(*, latest: HealthSnapshot | None, now: datetime, known: bool) -> PeriodicCheck:

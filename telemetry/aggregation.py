@@ -1,19 +1,10 @@
-"""Hourly roll-ups of raw telemetry: what they hold, how they are rebuilt, how they merge.
-
-Durations are summarised in a fixed log-bucket histogram. A positive duration `d` (integer
-milliseconds) falls in bucket `ceil(ln(d) / ln(GAMMA))`, which holds the values in
-`(GAMMA**(i-1), GAMMA**i]`; the bucket is reported as `2 * GAMMA**i / (GAMMA + 1)`, which is
-within `(GAMMA - 1) / (GAMMA + 1)` = 0.99 % of every value in it. A zero duration has its own
-bucket, ZERO_BUCKET, reported as 0. Histograms merge by adding counts bucket by bucket, so the
-p50/p95/p99 of any set of hours (the value of rank `ceil(q * n)`) is within 1 % of the exact
-one. A day of durations up to 24 h needs at most about 930 buckets.
+"""Hourly and daily roll-ups of raw telemetry: what they hold, how they are rebuilt.
 
 The roll-up is computed in SQL on both databases (one INSERT … SELECT per table), with the
-few expressions that differ between PostgreSQL and SQLite chosen per vendor.
+few expressions that differ between PostgreSQL and SQLite taken from telemetry.sql; the
+histograms and sketches it stores are described in telemetry.sketches.
 """
 
-import hashlib
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -36,172 +27,8 @@ from telemetry.models import (
     TelemetryRollupState,
     UniqueKind,
 )
-
-GAMMA = 1.02
-RELATIVE_ERROR = (GAMMA - 1) / (GAMMA + 1)
-ZERO_BUCKET = -1
-_LN_GAMMA = math.log(GAMMA)
-
-
-def bucket_index(duration: int) -> int:
-    """Return the histogram bucket of a duration in milliseconds (the SQL computes the same)."""
-    if duration <= 0:
-        return ZERO_BUCKET
-    return math.ceil(math.log(duration) / _LN_GAMMA)
-
-
-def bucket_value(index: int) -> float:
-    """Return the value reported for a bucket: within RELATIVE_ERROR of every value in it."""
-    if index == ZERO_BUCKET:
-        return 0.0
-    return 2 * GAMMA**index / (GAMMA + 1)
-
-
-def histogram_merge(histograms) -> dict[int, int]:
-    """Return the sum of histograms given as {bucket: count} maps (keys may be strings)."""
-    merged: dict[int, int] = {}
-    for histogram in histograms:
-        for bucket, count in histogram.items():
-            key = int(bucket)
-            merged[key] = merged.get(key, 0) + int(count)
-    return merged
-
-
-def histogram_quantiles(histogram: dict[int, int], quantiles) -> list[float | None]:
-    """Return the value of rank ceil(q * n) for each q in `quantiles`, None when empty."""
-    total = sum(histogram.values())
-    if not total:
-        return [None for _ in quantiles]
-    ranks = [max(1, math.ceil(q * total)) for q in quantiles]
-    results: list[float | None] = [None for _ in quantiles]
-    seen = 0
-    for bucket in sorted(histogram):
-        seen += histogram[bucket]
-        for position, rank in enumerate(ranks):
-            if results[position] is None and seen >= rank:
-                results[position] = round(bucket_value(bucket), 2)
-    return results
-
-
-SKETCH_PRECISION = 14
-SKETCH_REGISTERS = 1 << SKETCH_PRECISION
-_SKETCH_ALPHA = 0.7213 / (1 + 1.079 / SKETCH_REGISTERS)
-_INVERSE_POWERS = [2.0**-rank for rank in range(66)]
-
-
-def sketch_add(registers: bytearray, hashed: int) -> None:
-    """Add a 64-bit ID hash to a HyperLogLog sketch of SKETCH_REGISTERS registers."""
-    unsigned = hashed & 0xFFFF_FFFF_FFFF_FFFF
-    index = unsigned & (SKETCH_REGISTERS - 1)
-    rest = unsigned >> SKETCH_PRECISION
-    rank = 64 - SKETCH_PRECISION - rest.bit_length() + 1
-    if rank > registers[index]:
-        registers[index] = rank
-
-
-_LANE_HIGH_BITS = int.from_bytes(b"\x80" * SKETCH_REGISTERS, "big")
-_ALL_BITS = (1 << (8 * SKETCH_REGISTERS)) - 1
-
-
-def sketch_merge(sketches) -> bytearray:
-    """Return the union of sketches (the register-wise maximum).
-
-    The registers are compared all at once as one big integer of byte lanes: a rank is below
-    128, so `(a | 0x80) - b` never borrows across lanes and its high bit says a >= b.
-    """
-    merged = 0
-    for sketch in sketches:
-        other = int.from_bytes(sketch, "big")
-        a_wins = (((merged | _LANE_HIGH_BITS) - other) & _LANE_HIGH_BITS) >> 7
-        mask = a_wins * 0xFF
-        merged = (merged & mask) | (other & (_ALL_BITS ^ mask))
-    return bytearray(merged.to_bytes(SKETCH_REGISTERS, "big"))
-
-
-def sketch_estimate(registers: bytearray) -> int:
-    """Return the estimated number of distinct IDs added (standard error 1.04/sqrt(m))."""
-    registers = bytes(registers)
-    estimate = (
-        _SKETCH_ALPHA
-        * SKETCH_REGISTERS**2
-        / sum(registers.count(rank) * _INVERSE_POWERS[rank] for rank in set(registers))
-    )
-    empty = registers.count(0)
-    if estimate <= 2.5 * SKETCH_REGISTERS and empty:
-        estimate = SKETCH_REGISTERS * math.log(SKETCH_REGISTERS / empty)
-    return round(estimate)
-
-
-def value_hash(value: str) -> int:
-    """Return the signed 64-bit hash SQLite stores for a session or user ID."""
-    digest = hashlib.blake2b(value.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def register_sqlite_functions(sender, connection, **kwargs):
-    """Give SQLite connections the ID hash PostgreSQL has built in (connection_created)."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_function(
-            "telemetry_value_hash", 1, value_hash, deterministic=True
-        )
-
-
-@dataclass(frozen=True)
-class Dialect:
-    """The SQL expressions that differ between PostgreSQL and SQLite."""
-
-    hour: str
-    day: str
-    object_agg: str
-    empty_object: str
-    object_entries: str
-    hash: str
-    insert_ignore: str
-    on_conflict_ignore: str
-
-    def bucket(self, column: str) -> str:
-        """Return the SQL bucket index of `column` (see bucket_index)."""
-        return (
-            f"CASE WHEN {column} IS NULL THEN NULL WHEN {column} <= 0 THEN {ZERO_BUCKET} "
-            f"ELSE CAST(CEILING(LN({column}) / {_LN_GAMMA!r}) AS INTEGER) END"
-        )
-
-
-POSTGRESQL = Dialect(
-    hour="date_trunc('hour', {}, 'UTC')",
-    day="CAST(({} AT TIME ZONE 'UTC') AS date)",
-    object_agg="jsonb_object_agg",
-    empty_object="'{}'::jsonb",
-    object_entries="jsonb_each_text({})",
-    hash="hashtextextended({}, 0)",
-    insert_ignore="INSERT INTO",
-    on_conflict_ignore="ON CONFLICT DO NOTHING",
-)
-SQLITE = Dialect(
-    hour="strftime('%%Y-%%m-%%d %%H:00:00', {})",
-    day="date({})",
-    object_agg="json_group_object",
-    empty_object="'{}'",
-    object_entries="json_each({})",
-    hash="telemetry_value_hash({})",
-    insert_ignore="INSERT OR IGNORE INTO",
-    on_conflict_ignore="",
-)
-
-
-def dialect() -> Dialect:
-    """Return the dialect of the default database."""
-    return POSTGRESQL if connection.vendor == "postgresql" else SQLITE
-
-
-def db_datetime(value: datetime):
-    """Return `value` as the database expects it in a raw query parameter."""
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def floor_hour(value: datetime) -> datetime:
-    """Return the start of the hour of `value`."""
-    return value.replace(minute=0, second=0, microsecond=0)
+from telemetry.sketches import SKETCH_REGISTERS, histogram_merge, sketch_add, sketch_merge
+from telemetry.sql import Dialect, db_datetime, db_dialect
 
 
 @dataclass(frozen=True)
@@ -226,21 +53,37 @@ class EventSlice:
     params: list
     q: Q
 
+    def of_type(self, event_type: str | None) -> "EventSlice":
+        """Return the slice narrowed to the events of one type (itself when None)."""
+        if not event_type:
+            return self
+        return EventSlice(
+            where=f"{self.where} AND type = %s",
+            params=[*self.params, event_type],
+            q=self.q & Q(type=event_type),
+        )
 
-def _slice(*, last_id: int, until: datetime, since=None, before=None, previous=None) -> EventSlice:
-    """Return the events with id <= last_id stamped in [since, before) and before `until`,
-    of those only the ones not rolled up by `previous` (its (until, last_id)) when given."""
-    where = ["id <= %s", "created_at < %s"]
-    params = [last_id, db_datetime(until)]
-    q = Q(id__lte=last_id, created_at__lt=until)
-    if since is not None:
-        where.append("created_at >= %s")
-        params.append(db_datetime(since))
-        q &= Q(created_at__gte=since)
-    if before is not None:
-        where.append("created_at < %s")
-        params.append(db_datetime(before))
-        q &= Q(created_at__lt=before)
+
+def floor_hour(value: datetime) -> datetime:
+    """Return the start of the hour of `value`."""
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+def _slice(*, last_id=None, until=None, since=None, before=None, previous=None) -> EventSlice:
+    """Return the events with id <= last_id stamped in [since, before) and before `until`
+    (each bound only when given), of those only the ones not rolled up by `previous` (its
+    (until, last_id)) when given."""
+    where, params, q = [], [], Q()
+    for condition, param, lookup in (
+        ("id <= %s", last_id, Q(id__lte=last_id)),
+        ("created_at < %s", until, Q(created_at__lt=until)),
+        ("created_at >= %s", since, Q(created_at__gte=since)),
+        ("created_at < %s", before, Q(created_at__lt=before)),
+    ):
+        if param is not None:
+            where.append(condition)
+            params.append(param if isinstance(param, int) else db_datetime(param))
+            q &= lookup
     if previous is not None:
         previous_until, previous_id = previous
         where.append("(created_at >= %s OR id > %s)")
@@ -303,15 +146,17 @@ def _rollup_add(events: EventSlice) -> tuple[int, int, int]:
     count = TelemetryEvent.objects.filter(events.q).count()
     if not count:
         return 0, 0, 0
-    sql = dialect()
+    dialect = db_dialect()
     with connection.cursor() as cursor:
-        cursor.execute(_add_counts_sql(sql, TelemetryAggregate, "hour", events), events.params)
+        cursor.execute(_add_counts_sql(dialect, TelemetryAggregate, "hour", events), events.params)
         aggregate_rows = cursor.rowcount
-        cursor.execute(_add_counts_sql(sql, TelemetryDailyAggregate, "day", events), events.params)
+        cursor.execute(
+            _add_counts_sql(dialect, TelemetryDailyAggregate, "day", events), events.params
+        )
         for kind, column in ((UniqueKind.SESSION, "session_id"), (UniqueKind.USER, "user_id")):
             for type_column in ("type", f"'{ANY_TYPE}'"):
                 cursor.execute(
-                    _add_unique_sql(sql, column=column, type_column=type_column, events=events),
+                    _add_unique_sql(dialect, column=column, type_column=type_column, events=events),
                     [kind.value, *events.params],
                 )
     duration_rows = _add_histograms(events)
@@ -319,10 +164,10 @@ def _rollup_add(events: EventSlice) -> tuple[int, int, int]:
     return count, aggregate_rows, duration_rows
 
 
-def _add_counts_sql(sql: Dialect, model, period: str, events: EventSlice) -> str:
+def _add_counts_sql(dialect: Dialect, model, period: str, events: EventSlice) -> str:
     """Return the upsert that adds the slice's counts per (period, type, page, device)."""
     table = model._meta.db_table
-    bucket = (sql.hour if period == "hour" else sql.day).format("created_at")
+    bucket = (dialect.hour if period == "hour" else dialect.day).format("created_at")
     return f"""
         INSERT INTO {table} ({period}, type, page, device_type, count, duration_count, duration_sum)
         SELECT {bucket}, type, page, device_type, COUNT(*), COUNT(duration),
@@ -337,15 +182,15 @@ def _add_counts_sql(sql: Dialect, model, period: str, events: EventSlice) -> str
     """
 
 
-def _add_unique_sql(sql: Dialect, *, column: str, type_column: str, events: EventSlice) -> str:
+def _add_unique_sql(dialect: Dialect, *, column: str, type_column: str, events: EventSlice) -> str:
     """Return the insert of the slice's IDs into the daily sets (per type, or `*`)."""
     return f"""
-        {sql.insert_ignore} {TelemetryDailyUnique._meta.db_table} (kind, type, day, value_hash)
-        SELECT DISTINCT %s, {type_column}, {sql.day.format("created_at")},
-               {sql.hash.format(column)}
+        {dialect.insert_ignore} {TelemetryDailyUnique._meta.db_table} (kind, type, day, value_hash)
+        SELECT DISTINCT %s, {type_column}, {dialect.day.format("created_at")},
+               {dialect.hash.format(column)}
         FROM {_EVENTS}
         WHERE {events.where} AND {column} <> ''
-        {sql.on_conflict_ignore}
+        {dialect.on_conflict_ignore}
     """
 
 
@@ -356,7 +201,7 @@ def _add_histograms(events: EventSlice) -> int:
         TelemetryEvent.objects.filter(events.q, duration__isnull=False)
         .annotate(
             hour=TruncHour("created_at", tzinfo=UTC),
-            bucket=RawSQL(dialect().bucket("duration"), []),
+            bucket=RawSQL(db_dialect().bucket("duration"), []),
         )
         .values("hour", "type", "bucket")
         .annotate(n=Count("id"), total=Sum("duration"), maximum=Max("duration"))
@@ -415,13 +260,14 @@ def _merge_histogram_rows(model, period: str, additions: dict[tuple, list]) -> N
 
 def _add_to_sketches(events: EventSlice) -> None:
     """Add the slice's IDs to the daily sketches (per type and `*`) and recount the days."""
-    sql = dialect()
+    dialect = db_dialect()
+    day_sql = dialect.day.format("created_at")
     sketches: dict[tuple, bytearray] = {}
     with connection.cursor() as cursor:
         for kind, column in ((UniqueKind.SESSION, "session_id"), (UniqueKind.USER, "user_id")):
             cursor.execute(
                 f"""
-                SELECT DISTINCT type, {sql.day.format("created_at")}, {sql.hash.format(column)}
+                SELECT DISTINCT type, {day_sql}, {dialect.hash.format(column)}
                 FROM {_EVENTS} WHERE {events.where} AND {column} <> ''
                 """,
                 events.params,
@@ -485,21 +331,21 @@ def _rollup_rebuild(events: EventSlice, start: datetime) -> tuple[int, int, int]
     TelemetryDurationAggregate.objects.filter(hour__gte=start).delete()
     TelemetryDailyAggregate.objects.filter(day__gte=first_day.date()).delete()
     TelemetryDailyDurationAggregate.objects.filter(day__gte=first_day.date()).delete()
-    sql = dialect()
+    dialect = db_dialect()
     with connection.cursor() as cursor:
-        cursor.execute(_aggregate_sql(sql, events), events.params)
+        cursor.execute(_add_counts_sql(dialect, TelemetryAggregate, "hour", events), events.params)
         aggregate_rows = cursor.rowcount
-        cursor.execute(_duration_sql(sql, events), events.params)
+        cursor.execute(_duration_sql(dialect, events), events.params)
         duration_rows = cursor.rowcount
-        cursor.execute(_daily_aggregate_sql(sql), [db_datetime(first_day)])
-        cursor.execute(_daily_duration_sql(sql), [db_datetime(first_day)] * 2)
+        cursor.execute(_daily_aggregate_sql(dialect), [db_datetime(first_day)])
+        cursor.execute(_daily_duration_sql(dialect), [db_datetime(first_day)] * 2)
         for kind, column in ((UniqueKind.SESSION, "session_id"), (UniqueKind.USER, "user_id")):
             cursor.execute(
-                _add_unique_sql(sql, column=column, type_column="type", events=events),
+                _add_unique_sql(dialect, column=column, type_column="type", events=events),
                 [kind.value, *events.params],
             )
             cursor.execute(
-                _any_type_unique_sql(sql),
+                _any_type_unique_sql(dialect),
                 [kind.value, connection.ops.adapt_datefield_value(first_day.date())],
             )
     _rebuild_sketches(first_day=first_day.date())
@@ -541,13 +387,10 @@ def rollup_watermark() -> datetime | None:
 def rollup_raw_slice(*, since: datetime) -> EventSlice:
     """Return the events from `since` on that the roll-ups do not hold (all of them before
     the first run): what metrics read raw."""
-    where, params, q = "created_at >= %s", [db_datetime(since)], Q(created_at__gte=since)
     state = TelemetryRollupState.objects.filter(pk=1).first()
     if state and state.rolled_up_until:
-        where += " AND (created_at >= %s OR id > %s)"
-        params += [db_datetime(state.rolled_up_until), state.last_event_id]
-        q &= Q(created_at__gte=state.rolled_up_until) | Q(id__gt=state.last_event_id)
-    return EventSlice(where=where, params=params, q=q)
+        return _slice(since=since, previous=(state.rolled_up_until, state.last_event_id))
+    return _slice(since=since)
 
 
 def _locked_state() -> TelemetryRollupState:
@@ -558,27 +401,14 @@ def _locked_state() -> TelemetryRollupState:
 _EVENTS = TelemetryEvent._meta.db_table
 
 
-def _aggregate_sql(sql: Dialect, events: EventSlice) -> str:
-    hour = sql.hour.format("created_at")
-    return f"""
-        INSERT INTO {TelemetryAggregate._meta.db_table}
-            (hour, type, page, device_type, count, duration_count, duration_sum)
-        SELECT {hour}, type, page, device_type, COUNT(*), COUNT(duration),
-               COALESCE(SUM(duration), 0)
-        FROM {_EVENTS}
-        WHERE {events.where}
-        GROUP BY {hour}, type, page, device_type
-    """
-
-
-def _duration_sql(sql: Dialect, events: EventSlice) -> str:
-    hour = sql.hour.format("created_at")
-    bucket = sql.bucket("duration")
+def _duration_sql(dialect: Dialect, events: EventSlice) -> str:
+    hour = dialect.hour.format("created_at")
+    bucket = dialect.bucket("duration")
     return f"""
         INSERT INTO {TelemetryDurationAggregate._meta.db_table}
             (hour, type, count, total, maximum, histogram)
         SELECT hour, type, SUM(n), SUM(total), MAX(maximum),
-               COALESCE({sql.object_agg}(CAST(bucket AS TEXT), n), {sql.empty_object})
+               COALESCE({dialect.object_agg}(CAST(bucket AS TEXT), n), {dialect.empty_object})
         FROM (
             SELECT {hour} AS hour, type, {bucket} AS bucket, COUNT(*) AS n,
                    SUM(duration) AS total, MAX(duration) AS maximum
@@ -590,8 +420,8 @@ def _duration_sql(sql: Dialect, events: EventSlice) -> str:
     """
 
 
-def _daily_aggregate_sql(sql: Dialect) -> str:
-    day = sql.day.format("hour")
+def _daily_aggregate_sql(dialect: Dialect) -> str:
+    day = dialect.day.format("hour")
     return f"""
         INSERT INTO {TelemetryDailyAggregate._meta.db_table}
             (day, type, page, device_type, count, duration_count, duration_sum)
@@ -602,12 +432,12 @@ def _daily_aggregate_sql(sql: Dialect) -> str:
     """
 
 
-def _daily_duration_sql(sql: Dialect) -> str:
+def _daily_duration_sql(dialect: Dialect) -> str:
     hourly = TelemetryDurationAggregate._meta.db_table
-    day = sql.day.format("hour")
+    day = dialect.day.format("hour")
     # Qualified: SQLite's json_each has columns named type and key too.
-    hourly_day = sql.day.format(f"{hourly}.hour")
-    entries = sql.object_entries.format(f"{hourly}.histogram")
+    hourly_day = dialect.day.format(f"{hourly}.hour")
+    entries = dialect.object_entries.format(f"{hourly}.histogram")
     return f"""
         INSERT INTO {TelemetryDailyDurationAggregate._meta.db_table}
             (day, type, count, total, maximum, histogram)
@@ -619,7 +449,7 @@ def _daily_duration_sql(sql: Dialect) -> str:
             FROM {hourly} WHERE hour >= %s GROUP BY {day}, type
         ) AS totals
         JOIN (
-            SELECT day, type, {sql.object_agg}(bucket, n) AS histogram
+            SELECT day, type, {dialect.object_agg}(bucket, n) AS histogram
             FROM (
                 SELECT {hourly_day} AS day, {hourly}.type AS type, entry.key AS bucket,
                        SUM(CAST(entry.value AS BIGINT)) AS n
@@ -632,13 +462,13 @@ def _daily_duration_sql(sql: Dialect) -> str:
     """
 
 
-def _any_type_unique_sql(sql: Dialect) -> str:
+def _any_type_unique_sql(dialect: Dialect) -> str:
     """Return the query that derives the any-type sets from the per-type sets of a kind."""
     table = TelemetryDailyUnique._meta.db_table
     return f"""
-        {sql.insert_ignore} {table} (kind, type, day, value_hash)
+        {dialect.insert_ignore} {table} (kind, type, day, value_hash)
         SELECT DISTINCT kind, '{ANY_TYPE}', day, value_hash
         FROM {table}
         WHERE kind = %s AND type <> '{ANY_TYPE}' AND day >= %s
-        {sql.on_conflict_ignore}
+        {dialect.on_conflict_ignore}
     """

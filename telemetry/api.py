@@ -15,13 +15,32 @@ from telemetry.serializers import (
     TelemetryMetricsQuerySerializer,
     TelemetryMetricsSerializer,
 )
-from telemetry.services import event_batch_record
+from telemetry.services import NewEvent, event_batch_record
 from telemetry.validation import events_validate
 
 
 def recording_enabled() -> bool:
     """Return whether telemetry is recorded (ENABLE_ANALYTICS / TELEMETRY_ENABLED)."""
     return bool(settings.TELEMETRY["ENABLED"])
+
+
+def _new_event(data: dict) -> NewEvent:
+    """Return one validated camelCase event as the service's value."""
+    return NewEvent(
+        type=data["type"],
+        page=data.get("page") or "",
+        action=data.get("action") or "",
+        duration=data.get("duration"),
+        metadata=data.get("metadata"),
+        user_agent=data.get("userAgent") or "",
+        platform=data.get("platform") or "",
+        session_id=data.get("sessionId") or "",
+        user_id=data.get("userId") or "",
+        anonymous_id=data.get("anonymousId") or "",
+        device_type=data.get("deviceType") or "",
+        region=data.get("region") or "",
+        timestamp=data.get("timestamp"),
+    )
 
 
 class TelemetryBatchRecordApi(APIView):
@@ -70,7 +89,8 @@ class TelemetryBatchRecordApi(APIView):
 
         valid, errors = events_validate(events=events)
         recorded = event_batch_record(
-            events=valid, request_user_agent=request.META.get("HTTP_USER_AGENT", "")
+            events=[_new_event(data) for data in valid],
+            request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(
             {
@@ -99,9 +119,8 @@ class TelemetryMetricsApi(APIView):
     def get(self, request):
         query = TelemetryMetricsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response(
-            telemetry_metrics(
-                days=query.validated_data["days"],
-                event_type=query.validated_data.get("type") or None,
-            )
+        metrics = telemetry_metrics(
+            days=query.validated_data["days"],
+            event_type=query.validated_data.get("type") or None,
         )
+        return Response(TelemetryMetricsSerializer(metrics).data)

@@ -9,9 +9,9 @@ class TelemetryConfig(AppConfig):
 
         from common.demo import demo_register
         from common.retention import retention_register
-        from telemetry.aggregation import register_sqlite_functions
         from telemetry.demo import demo_telemetry_exists, demo_telemetry_generate
         from telemetry.services import event_purge_expired
+        from telemetry.sql import register_sqlite_functions
 
         retention_register("telemetry events", event_purge_expired)
         connection_created.connect(register_sqlite_functions, dispatch_uid="telemetry_sqlite")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from common.params import one_of, whole_number
 from telemetry import selectors as telemetry_selectors
+from telemetry.serializers import TelemetryMetricsSerializer, TelemetrySeriesSerializer
 
 METRICS_WINDOWS = {"24h": 1, "7d": 7, "30d": 30, "90d": 90}
 DEFAULT_METRICS_WINDOW = "7d"
@@ -63,8 +64,10 @@ def metrics_data(request):
         {
             "window": window,
             "generatedAt": now.isoformat(),
-            "metrics": metrics,
-            "series": telemetry_selectors.telemetry_series(days=days, now=now),
+            "metrics": TelemetryMetricsSerializer(metrics).data,
+            "series": TelemetrySeriesSerializer(
+                telemetry_selectors.telemetry_series(days=days, now=now)
+            ).data,
             "activeSessions": active_sessions,
             "recentEvents": [
                 {

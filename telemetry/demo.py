@@ -57,85 +57,77 @@ def demo_telemetry_generate(
     for day in range(days, 0, -1):
         rows = []
         for _ in range(sessions_per_day):
-            device_type, platform, user_agent, _weight = rng.choices(DEVICES, weights)[0]
-            session_id = uuid.UUID(int=rng.getrandbits(128)).hex
-            user_id = rng.choice(users) if rng.random() < 0.6 else ""
-            region = rng.choice(REGIONS)
             # Traffic follows the day: more sessions in the afternoon than at night.
-            at = now - timedelta(days=day) + timedelta(hours=rng.triangular(0, 24, 15))
-            common = {
-                "session_id": session_id,
-                "user_id": user_id,
-                "device_type": device_type,
-                "platform": platform,
-                "user_agent": user_agent,
-                "region": region,
-            }
-            rows.append(TelemetryEvent(type="session_start", page="/", created_at=at, **common))
-            for _step in range(rng.randint(1, 8)):
-                at += timedelta(seconds=rng.randint(3, 120))
-                page = rng.choice(PAGES)
-                rows.append(
-                    TelemetryEvent(
-                        type="page_view",
-                        page=page,
-                        duration=rng.randint(200, 3000),
-                        metadata={"referrer": rng.choice(PAGES)},
-                        created_at=at,
-                        **common,
-                    )
-                )
-                if rng.random() < 0.5:
-                    rows.append(
-                        TelemetryEvent(
-                            type="action",
-                            page=page,
-                            action=rng.choice(ACTIONS),
-                            created_at=at,
-                            **common,
-                        )
-                    )
-                for _call in range(rng.randint(0, 3)):
-                    status = 200 if rng.random() > 0.03 else rng.choice([404, 500])
-                    rows.append(
-                        TelemetryEvent(
-                            type="api_call",
-                            page=rng.choice(API_ROUTES),
-                            action="GET",
-                            duration=_api_duration(rng),
-                            metadata={"status": status},
-                            created_at=at,
-                            **common,
-                        )
-                    )
-                if rng.random() < 0.01:
-                    rows.append(
-                        TelemetryEvent(
-                            type="error",
-                            page=page,
-                            action="TypeError",
-                            created_at=at,
-                            metadata={"message": "Cannot read properties of undefined"},
-                            **common,
-                        )
-                    )
-            if user_id and rng.random() < 0.3:
-                rows.append(
-                    TelemetryEvent(type="user_login", page="/login", created_at=at, **common)
-                )
-            rows.append(
-                TelemetryEvent(
-                    type="session_end",
-                    page=page,
-                    duration=rng.randint(10_000, 900_000),
-                    created_at=at + timedelta(seconds=5),
-                    **common,
-                )
+            rows += _session_events(
+                rng, users=users, weights=weights, day_start=now - timedelta(days=day)
             )
         TelemetryEvent.objects.bulk_create(rows, batch_size=2000)
         total += len(rows)
         progress(f"  day -{day}: {len(rows)} events")
     return f"{total} telemetry events over {days} days"
+
+
+def _session_events(rng, *, users, weights, day_start) -> list[TelemetryEvent]:
+    """Return the events of one session: pages, clicks, API calls, now and then an error."""
+    device_type, platform, user_agent, _weight = rng.choices(DEVICES, weights)[0]
+    session_id = uuid.UUID(int=rng.getrandbits(128)).hex
+    user_id = rng.choice(users) if rng.random() < 0.6 else ""
+    region = rng.choice(REGIONS)
+    at = day_start + timedelta(hours=rng.triangular(0, 24, 15))
+    rows = []
+
+    def event(type_: str, **fields) -> None:
+        rows.append(
+            TelemetryEvent(
+                type=type_,
+                created_at=fields.pop("created_at", at),
+                session_id=session_id,
+                user_id=user_id,
+                device_type=device_type,
+                platform=platform,
+                user_agent=user_agent,
+                region=region,
+                **fields,
+            )
+        )
+
+    event("session_start", page="/")
+    for _step in range(rng.randint(1, 8)):
+        at += timedelta(seconds=rng.randint(3, 120))
+        page = rng.choice(PAGES)
+        event(
+            "page_view",
+            page=page,
+            duration=rng.randint(200, 3000),
+            metadata={"referrer": rng.choice(PAGES)},
+        )
+        if rng.random() < 0.5:
+            event("action", page=page, action=rng.choice(ACTIONS))
+        for _call in range(rng.randint(0, 3)):
+            status = 200 if rng.random() > 0.03 else rng.choice([404, 500])
+            event(
+                "api_call",
+                page=rng.choice(API_ROUTES),
+                action="GET",
+                duration=_api_duration(rng),
+                metadata={"status": status},
+            )
+        if rng.random() < 0.01:
+            event(
+                "error",
+                page=page,
+                action="TypeError",
+                metadata={"message": "Cannot read properties of undefined"},
+            )
+    if user_id and rng.random() < 0.3:
+        event("user_login", page="/login")
+    event(
+        "session_end",
+        page=page,
+        duration=rng.randint(10_000, 900_000),
+        created_at=at + timedelta(seconds=5),
+    )
+    return rows
 
 
 def demo_telemetry_exists() -> bool:

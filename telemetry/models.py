@@ -88,7 +88,7 @@ class TelemetryAggregate(models.Model):
 class TelemetryDurationAggregate(models.Model):
     """The durations of one hour's events of one type, as a mergeable log-bucket histogram.
 
-    `histogram` maps a bucket index to a count (see telemetry.aggregation): summing the maps of
+    `histogram` maps a bucket index to a count (see telemetry.sketches): summing the maps of
     any set of hours gives their p50/p95/p99 within 1 % relative error.
     """
 

@@ -1,7 +1,8 @@
 """Reads of the telemetry app: the metrics behind GET /api/telemetry and the dashboards."""
 
 from collections import Counter
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -10,19 +11,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
-from telemetry.aggregation import (
-    ANY_TYPE,
-    EventSlice,
-    dialect,
-    histogram_merge,
-    histogram_quantiles,
-    rollup_raw_slice,
-    rollup_watermark,
-    sketch_add,
-    sketch_estimate,
-    sketch_merge,
-)
+from telemetry.aggregation import EventSlice, rollup_raw_slice, rollup_watermark
 from telemetry.models import (
+    ANY_TYPE,
     EventType,
     TelemetryAggregate,
     TelemetryDailyAggregate,
@@ -33,24 +24,114 @@ from telemetry.models import (
     TelemetryEvent,
     UniqueKind,
 )
+from telemetry.sketches import (
+    histogram_merge,
+    histogram_quantiles,
+    sketch_add,
+    sketch_estimate,
+    sketch_merge,
+)
+from telemetry.sql import db_dialect
 
 TOP_PAGES = 10
 QUANTILES = (0.5, 0.95, 0.99)
 UNKNOWN_DEVICE = "unknown"
 
 
-def telemetry_metrics(*, days: int, event_type: str | None, now: datetime | None = None) -> dict:
+@dataclass(frozen=True)
+class DayCount:
+    """How many events a UTC day of the window has."""
+
+    date: date
+    count: int
+
+
+@dataclass(frozen=True)
+class PageCount:
+    """How many events a page has (page views, or the events of the type asked for)."""
+
+    page: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Quantiles:
+    """The p50, p95 and p99 of a set of durations (None when the set is empty)."""
+
+    p50: float | None
+    p95: float | None
+    p99: float | None
+
+
+@dataclass(frozen=True)
+class ApiCallMetrics:
+    """The `api_call` events of a window: how many, their quantiles and mean duration."""
+
+    count: int
+    durations: Quantiles
+    avg: float | None
+
+
+@dataclass(frozen=True)
+class TelemetryMetrics:
+    """The metrics of a window of whole UTC days (see telemetry_metrics)."""
+
+    days: int
+    event_type: str | None
+    window_start: datetime
+    generated_at: datetime
+    rolled_up_until: datetime | None
+    total_events: int
+    unique_sessions: int
+    unique_users: int
+    by_type: dict[str, int]
+    by_day: list[DayCount]
+    top_pages: list[PageCount]
+    by_device_type: dict[str, int]
+    durations: Quantiles
+    api_calls: ApiCallMetrics
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    """How many events arrived in a period, and how many of them are errors."""
+
+    total: int
+    errors: int
+
+
+@dataclass(frozen=True)
+class ApiCallQuantiles:
+    """The `api_call` p50/p95/p99 of each bucket of a series (None where it has none)."""
+
+    p50: list[float | None]
+    p95: list[float | None]
+    p99: list[float | None]
+
+
+@dataclass(frozen=True)
+class TelemetrySeries:
+    """A window as a time series: `bucket` is "hour" or "day", `labels` the bucket starts."""
+
+    bucket: str
+    labels: list[datetime]
+    by_type: dict[str, list[int]]
+    api_calls: ApiCallQuantiles
+
+
+def telemetry_metrics(
+    *, days: int, event_type: str | None, now: datetime | None = None
+) -> TelemetryMetrics:
     """Return the metrics of the last `days` UTC days (today included), of one type or all.
 
     Events the roll-ups hold are read from their daily sums, the others (newer or late) from
     raw events (see telemetry_rollup), so the answer is the same before and after raw events pass
     retention, and a month costs a few thousand rows.
-    `topPages` counts page views, or the events of `event_type` when one is given; `apiCalls`
+    `top_pages` counts page views, or the events of `event_type` when one is given; `api_calls`
     always describes `api_call` events. Durations are in milliseconds.
     """
     now = now or timezone.now()
-    today = now.date()
-    first_day = today - timedelta(days=days - 1)
+    first_day = now.date() - timedelta(days=days - 1)
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
     watermark = rollup_watermark()
     raw_from = rollup_raw_slice(since=start)
@@ -71,57 +152,54 @@ def telemetry_metrics(*, days: int, event_type: str | None, now: datetime | None
 
     histograms = _duration_histograms(start=start, raw_from=raw_from, event_type=event_type)
     overall = histogram_quantiles(histogram_merge(h for h, _ in histograms.values()), QUANTILES)
-    api_histogram, api_total = histograms.get(EventType.API_CALL, ({}, 0))
     if event_type not in (None, EventType.API_CALL):
-        api_histogram, api_total = _duration_histograms(
+        histograms = _duration_histograms(
             start=start, raw_from=raw_from, event_type=EventType.API_CALL
-        ).get(EventType.API_CALL, ({}, 0))
-    api_count = sum(api_histogram.values())
-    api_quantiles = histogram_quantiles(api_histogram, QUANTILES)
-
-    return {
-        "days": days,
-        "type": event_type,
-        "windowStart": start.isoformat(),
-        "generatedAt": now.isoformat(),
-        "rolledUpUntil": watermark.isoformat() if watermark else None,
-        "totalEvents": sum(by_type.values()),
-        "uniqueSessions": _unique_count(
-            kind=UniqueKind.SESSION, start=start, raw_from=raw_from, event_type=event_type
-        ),
-        "uniqueUsers": _unique_count(
-            kind=UniqueKind.USER, start=start, raw_from=raw_from, event_type=event_type
-        ),
-        "byType": dict(by_type.most_common()),
-        "byDay": [{"date": day.isoformat(), "count": count} for day, count in by_day.items()],
-        "topPages": [
-            {"page": page, "count": count}
+        )
+    unique = {
+        kind: _unique_count(kind=kind, start=start, raw_from=raw_from, event_type=event_type)
+        for kind in (UniqueKind.SESSION, UniqueKind.USER)
+    }
+    return TelemetryMetrics(
+        days=days,
+        event_type=event_type,
+        window_start=start,
+        generated_at=now,
+        rolled_up_until=watermark,
+        total_events=sum(by_type.values()),
+        unique_sessions=unique[UniqueKind.SESSION],
+        unique_users=unique[UniqueKind.USER],
+        by_type=dict(by_type.most_common()),
+        by_day=[DayCount(date=day, count=count) for day, count in by_day.items()],
+        top_pages=[
+            PageCount(page=page, count=count)
             for page, count in sorted(pages.items(), key=lambda item: (-item[1], item[0]))
         ][:TOP_PAGES],
-        "byDeviceType": dict(by_device.most_common()),
-        "p50": overall[0],
-        "p95": overall[1],
-        "p99": overall[2],
-        "apiCalls": {
-            "count": api_count,
-            "p50": api_quantiles[0],
-            "p95": api_quantiles[1],
-            "p99": api_quantiles[2],
-            "avg": round(api_total / api_count, 2) if api_count else None,
-        },
-    }
+        by_device_type=dict(by_device.most_common()),
+        durations=Quantiles(*overall),
+        api_calls=_api_call_metrics(*histograms.get(EventType.API_CALL, ({}, 0))),
+    )
+
+
+def _api_call_metrics(histogram: dict[int, int], total: int) -> ApiCallMetrics:
+    """Return the count, quantiles and mean of the `api_call` durations of a window."""
+    count = sum(histogram.values())
+    return ApiCallMetrics(
+        count=count,
+        durations=Quantiles(*histogram_quantiles(histogram, QUANTILES)),
+        avg=round(total / count, 2) if count else None,
+    )
 
 
 def _count_groups(*, start: datetime, raw_from: EventSlice, event_type: str | None):
     """Yield (day, type, page, device type, count) from the roll-ups and the raw events."""
     rolled_up = TelemetryDailyAggregate.objects.filter(day__gte=start.date())
-    raw = TelemetryEvent.objects.filter(raw_from.q)
     if event_type:
         rolled_up = rolled_up.filter(type=event_type)
-        raw = raw.filter(type=event_type)
     yield from rolled_up.values_list("day", "type", "page", "device_type", "count")
     yield from (
-        raw.annotate(day=TruncDate("created_at"))
+        TelemetryEvent.objects.filter(raw_from.of_type(event_type).q)
+        .annotate(day=TruncDate("created_at"))
         .values("day", "type", "page", "device_type")
         .annotate(total=Count("id"))
         .values_list("day", "type", "page", "device_type", "total")
@@ -137,36 +215,33 @@ def _duration_histograms(
     if event_type:
         rolled_up = rolled_up.filter(type=event_type)
     by_type: dict[str, list] = {}
-    for type_, histogram, total in rolled_up.values_list("type", "histogram", "total"):
-        entry = by_type.setdefault(type_, [[], 0])
-        entry[0].append(histogram)
-        entry[1] += total
-    for type_, histogram, total in _raw_histograms(raw_from=raw_from, event_type=event_type):
-        entry = by_type.setdefault(type_, [[], 0])
-        entry[0].append(histogram)
-        entry[1] += total
+    for rows in (
+        rolled_up.values_list("type", "histogram", "total"),
+        _raw_histograms(raw_from.of_type(event_type)),
+    ):
+        for type_, histogram, total in rows:
+            entry = by_type.setdefault(type_, [[], 0])
+            entry[0].append(histogram)
+            entry[1] += total
     return {
         type_: (histogram_merge(histograms), total)
         for type_, (histograms, total) in by_type.items()
     }
 
 
-def _raw_histograms(*, raw_from: EventSlice, event_type: str | None):
+def _raw_histograms(raw: EventSlice):
     """Yield (type, histogram, sum of durations) of the raw events."""
-    sql = dialect()
-    bucket = sql.bucket("duration")
-    type_filter = "AND type = %s" if event_type else ""
-    params = [*raw_from.params, *([event_type] if event_type else [])]
+    bucket = db_dialect().bucket("duration")
     query = f"""
         SELECT type, {bucket}, COUNT(*), SUM(duration)
         FROM {TelemetryEvent._meta.db_table}
-        WHERE {raw_from.where} AND duration IS NOT NULL {type_filter}
+        WHERE {raw.where} AND duration IS NOT NULL
         GROUP BY type, {bucket}
     """
     histograms: dict[str, dict[int, int]] = {}
     totals: Counter = Counter()
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
+        cursor.execute(query, raw.params)
         for type_, bucket_index, count, total in cursor.fetchall():
             histograms.setdefault(type_, {})[int(bucket_index)] = count
             totals[type_] += int(total)
@@ -184,61 +259,48 @@ def _unique_count(
         kind=kind, type=event_type or ANY_TYPE, day__gte=start.date()
     )
     daily_ids = sketches.aggregate(total=Sum("distinct_count"))["total"] or 0
+    raw = raw_from.of_type(event_type)
+    raw_ids = _raw_ids_sql(kind=kind, raw=raw)
     if daily_ids <= settings.TELEMETRY["EXACT_UNIQUE_LIMIT"]:
-        return _exact_unique_count(kind=kind, start=start, raw_from=raw_from, event_type=event_type)
+        query = f"""
+            SELECT COUNT(DISTINCT value_hash) FROM (
+                SELECT value_hash FROM {TelemetryDailyUnique._meta.db_table}
+                WHERE kind = %s AND type = %s AND day >= %s
+                UNION ALL {raw_ids}
+            ) AS ids
+        """
+        params = [
+            kind.value,
+            event_type or ANY_TYPE,
+            connection.ops.adapt_datefield_value(start.date()),
+            *raw.params,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchone()[0]
     merged = sketch_merge(bytes(r) for r in sketches.values_list("registers", flat=True))
-    for hashed in _raw_id_hashes(kind=kind, raw_from=raw_from, event_type=event_type):
-        sketch_add(merged, hashed)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT value_hash FROM ({raw_ids}) AS ids", raw.params)
+        for (hashed,) in cursor.fetchall():
+            sketch_add(merged, hashed)
     return sketch_estimate(merged)
 
 
-def _raw_id_hashes(*, kind: UniqueKind, raw_from: EventSlice, event_type: str | None):
-    """Yield the hashes of the distinct IDs in the raw events."""
+def _raw_ids_sql(*, kind: UniqueKind, raw: EventSlice) -> str:
+    """Return the query of the hashes of the sessions or users IDs of raw events (with repeats)."""
     column = "session_id" if kind == UniqueKind.SESSION else "user_id"
-    type_filter = "AND type = %s" if event_type else ""
-    query = f"""
-        SELECT DISTINCT {dialect().hash.format(column)} FROM {TelemetryEvent._meta.db_table}
-        WHERE {raw_from.where} AND {column} <> '' {type_filter}
+    return f"""
+        SELECT {db_dialect().hash.format(column)} AS value_hash FROM {TelemetryEvent._meta.db_table}
+        WHERE {raw.where} AND {column} <> ''
     """
-    with connection.cursor() as cursor:
-        cursor.execute(query, [*raw_from.params, *([event_type] if event_type else [])])
-        for (hashed,) in cursor.fetchall():
-            yield hashed
 
 
-def _exact_unique_count(
-    *, kind: UniqueKind, start: datetime, raw_from: EventSlice, event_type: str | None
-) -> int:
-    """Count the distinct IDs of the window exactly: daily sets, then raw events."""
-    sql = dialect()
-    column = "session_id" if kind == UniqueKind.SESSION else "user_id"
-    type_filter = "AND type = %s" if event_type else ""
-    query = f"""
-        SELECT COUNT(DISTINCT value_hash) FROM (
-            SELECT value_hash FROM {TelemetryDailyUnique._meta.db_table}
-            WHERE kind = %s AND type = %s AND day >= %s
-            UNION ALL
-            SELECT {sql.hash.format(column)} FROM {TelemetryEvent._meta.db_table}
-            WHERE {raw_from.where} AND {column} <> '' {type_filter}
-        ) AS ids
-    """
-    params = [
-        kind.value,
-        event_type or ANY_TYPE,
-        connection.ops.adapt_datefield_value(start.date()),
-        *raw_from.params,
-        *([event_type] if event_type else []),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchone()[0]
-
-
-def telemetry_event_counts_since(*, since: datetime) -> dict:
-    """Return the events received since `since`: `total` and `errors` (type `error`)."""
-    return TelemetryEvent.objects.filter(created_at__gte=since).aggregate(
+def telemetry_event_counts_since(*, since: datetime) -> EventCounts:
+    """Return how many events were received since `since`, and how many of them are errors."""
+    counts = TelemetryEvent.objects.filter(created_at__gte=since).aggregate(
         total=Count("id"), errors=Count("id", filter=Q(type=EventType.ERROR))
     )
+    return EventCounts(total=counts["total"], errors=counts["errors"])
 
 
 def telemetry_active_sessions_since(*, since: datetime) -> int:
@@ -250,7 +312,7 @@ def telemetry_active_sessions_since(*, since: datetime) -> int:
     )
 
 
-def telemetry_series(*, days: int, now: datetime | None = None) -> dict:
+def telemetry_series(*, days: int, now: datetime | None = None) -> TelemetrySeries:
     """Return the window of telemetry_metrics(days=…) as a time series for charts: event
     counts by type and `api_call` p50/p95/p99 per hour (one day) or per UTC day (longer).
 
@@ -272,6 +334,20 @@ def telemetry_series(*, days: int, now: datetime | None = None) -> dict:
         hour = hour.astimezone(now.tzinfo)
         return position.get(hour if hourly else hour.replace(hour=0))
 
+    return TelemetrySeries(
+        bucket="hour" if hourly else "day",
+        labels=buckets,
+        by_type=_series_counts(
+            start=start, raw_from=raw_from, bucket_of=bucket_of, size=len(buckets)
+        ),
+        api_calls=_series_api_quantiles(
+            start=start, raw_from=raw_from, bucket_of=bucket_of, size=len(buckets)
+        ),
+    )
+
+
+def _series_counts(*, start: datetime, raw_from: EventSlice, bucket_of, size: int) -> dict:
+    """Return the event counts of each type per bucket, the busiest type first."""
     by_type: dict[str, list[int]] = {}
     rolled_up = (
         TelemetryAggregate.objects.filter(hour__gte=start)
@@ -292,38 +368,36 @@ def telemetry_series(*, days: int, now: datetime | None = None) -> dict:
         for hour, type_, total in rows:
             index = bucket_of(hour)
             if index is not None:
-                by_type.setdefault(type_, [0] * len(buckets))[index] += total
+                by_type.setdefault(type_, [0] * size)[index] += total
+    return dict(sorted(by_type.items(), key=lambda item: -sum(item[1])))
 
-    histograms: list[list[dict]] = [[] for _ in buckets]
+
+def _series_api_quantiles(
+    *, start: datetime, raw_from: EventSlice, bucket_of, size: int
+) -> ApiCallQuantiles:
+    """Return the `api_call` p50/p95/p99 of each bucket."""
+    histograms: list[list[dict]] = [[] for _ in range(size)]
     api_rolled_up = TelemetryDurationAggregate.objects.filter(
         type=EventType.API_CALL, hour__gte=start
     ).values_list("hour", "histogram")
-    for hour, histogram in api_rolled_up:
-        index = bucket_of(hour)
-        if index is not None:
-            histograms[index].append(histogram)
     api_raw = (
         TelemetryEvent.objects.filter(raw_from.q, type=EventType.API_CALL, duration__isnull=False)
-        .annotate(hour=TruncHour("created_at"), bucket=RawSQL(dialect().bucket("duration"), []))
+        .annotate(hour=TruncHour("created_at"), bucket=RawSQL(db_dialect().bucket("duration"), []))
         .values("hour", "bucket")
         .annotate(total=Count("id"))
         .values_list("hour", "bucket", "total")
         .order_by()
     )
+    for hour, histogram in api_rolled_up:
+        index = bucket_of(hour)
+        if index is not None:
+            histograms[index].append(histogram)
     for hour, bucket, total in api_raw:
         index = bucket_of(hour)
         if index is not None:
             histograms[index].append({bucket: total})
     quantiles = [histogram_quantiles(histogram_merge(h), QUANTILES) for h in histograms]
-    return {
-        "bucket": "hour" if hourly else "day",
-        "labels": [bucket.isoformat() for bucket in buckets],
-        "byType": dict(sorted(by_type.items(), key=lambda item: -sum(item[1]))),
-        "apiCalls": {
-            name: [values[position] for values in quantiles]
-            for position, name in enumerate(("p50", "p95", "p99"))
-        },
-    }
+    return ApiCallQuantiles(*(list(values) for values in zip(*quantiles, strict=True)))
 
 
 def telemetry_events_recent(*, limit: int) -> list[TelemetryEvent]:

@@ -107,6 +107,13 @@ class TelemetryMetricsQuerySerializer(serializers.Serializer):
     type = EventTypeField(required=False, help_text="Only events of this type.")
 
 
+class IsoDateTimeField(serializers.DateTimeField):
+    """A date-time written as Python's isoformat(): "+00:00", not DRF's "Z"."""
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
 class TopPageSerializer(serializers.Serializer):
     page = serializers.CharField()
     count = serializers.IntegerField()
@@ -119,9 +126,9 @@ class DayCountSerializer(serializers.Serializer):
 
 class ApiCallMetricsSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    p50 = serializers.FloatField(allow_null=True)
-    p95 = serializers.FloatField(allow_null=True)
-    p99 = serializers.FloatField(allow_null=True)
+    p50 = serializers.FloatField(source="durations.p50", allow_null=True)
+    p95 = serializers.FloatField(source="durations.p95", allow_null=True)
+    p99 = serializers.FloatField(source="durations.p99", allow_null=True)
     avg = serializers.FloatField(allow_null=True)
 
 
@@ -129,18 +136,37 @@ class TelemetryMetricsSerializer(serializers.Serializer):
     """The answer of GET /api/telemetry (durations in milliseconds, within 1 %)."""
 
     days = serializers.IntegerField()
-    type = serializers.CharField(allow_null=True)
-    windowStart = serializers.DateTimeField(help_text="Midnight UTC of the first day.")
-    generatedAt = serializers.DateTimeField()
-    rolledUpUntil = serializers.DateTimeField(allow_null=True)
-    totalEvents = serializers.IntegerField()
-    uniqueSessions = serializers.IntegerField()
-    uniqueUsers = serializers.IntegerField()
-    byType = serializers.DictField(child=serializers.IntegerField())
-    byDay = DayCountSerializer(many=True)
-    topPages = TopPageSerializer(many=True)
-    byDeviceType = serializers.DictField(child=serializers.IntegerField())
-    p50 = serializers.FloatField(allow_null=True)
-    p95 = serializers.FloatField(allow_null=True)
-    p99 = serializers.FloatField(allow_null=True)
-    apiCalls = ApiCallMetricsSerializer()
+    type = serializers.CharField(source="event_type", allow_null=True)
+    windowStart = IsoDateTimeField(
+        source="window_start", help_text="Midnight UTC of the first day."
+    )
+    generatedAt = IsoDateTimeField(source="generated_at")
+    rolledUpUntil = IsoDateTimeField(source="rolled_up_until", allow_null=True)
+    totalEvents = serializers.IntegerField(source="total_events")
+    uniqueSessions = serializers.IntegerField(source="unique_sessions")
+    uniqueUsers = serializers.IntegerField(source="unique_users")
+    byType = serializers.DictField(source="by_type", child=serializers.IntegerField())
+    byDay = DayCountSerializer(source="by_day", many=True)
+    topPages = TopPageSerializer(source="top_pages", many=True)
+    byDeviceType = serializers.DictField(source="by_device_type", child=serializers.IntegerField())
+    p50 = serializers.FloatField(source="durations.p50", allow_null=True)
+    p95 = serializers.FloatField(source="durations.p95", allow_null=True)
+    p99 = serializers.FloatField(source="durations.p99", allow_null=True)
+    apiCalls = ApiCallMetricsSerializer(source="api_calls")
+
+
+class ApiCallQuantilesSerializer(serializers.Serializer):
+    p50 = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    p95 = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    p99 = serializers.ListField(child=serializers.FloatField(allow_null=True))
+
+
+class TelemetrySeriesSerializer(serializers.Serializer):
+    """The metrics dashboard's charts: counts by type and `api_call` quantiles per bucket."""
+
+    bucket = serializers.CharField()
+    labels = serializers.ListField(child=IsoDateTimeField())
+    byType = serializers.DictField(
+        source="by_type", child=serializers.ListField(child=serializers.IntegerField())
+    )
+    apiCalls = ApiCallQuantilesSerializer(source="api_calls")

@@ -1,7 +1,8 @@
 """Writes of the telemetry app: recording batches of events."""
 
 import json
-from functools import lru_cache
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
@@ -14,48 +15,59 @@ from common.privacy import (
     scrub_url,
 )
 from common.retention import retention_cutoff, retention_purge
-from common.useragent import device_type_from_user_agent, platform_from_user_agent
+from common.useragent import user_agent_traits
 from telemetry.models import TelemetryEvent
 
 
-# User agents repeat across events: parse each distinct one once.
-@lru_cache(maxsize=1024)
-def _user_agent_traits(user_agent: str) -> tuple[str, str]:
-    return device_type_from_user_agent(user_agent), platform_from_user_agent(user_agent)
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """One validated event of a batch, before enrichment and scrubbing ('' or None: not sent)."""
+
+    type: str
+    page: str = ""
+    action: str = ""
+    duration: int | None = None
+    metadata: object = None
+    user_agent: str = ""
+    platform: str = ""
+    session_id: str = ""
+    user_id: str = ""
+    anonymous_id: str = ""
+    device_type: str = ""
+    region: str = ""
+    timestamp: datetime | None = None
 
 
-def event_batch_record(*, events: list[dict], request_user_agent: str) -> int:
+def event_batch_record(*, events: list[NewEvent], request_user_agent: str) -> int:
     """Store validated events, enriched and scrubbed, in one bulk insert; return how many.
 
-    `events` are the validated data of TelemetryEventSerializer (camelCase keys). An event
-    without `userAgent` takes the request's, and `deviceType`/`platform` are derived from the
-    user agent when the client did not send them. Every text field goes through the privacy
-    rules (IDs in which a rule finds anything are stored as keyed hashes). The client's IP
-    address is never stored.
+    An event without a user agent takes the request's, and its device type and platform are
+    derived from the user agent when the client did not send them. Every text field goes
+    through the privacy rules (IDs in which a rule finds anything are stored as keyed hashes).
+    The client's IP address is never stored.
     On PostgreSQL the insert is one COPY, which skips building model instances and SQL
     parameters; elsewhere it is one bulk INSERT.
     """
     now = timezone.now()
     rows = []
     for event in events:
-        user_agent = (event.get("userAgent") or request_user_agent or "")[:512]
-        metadata = event.get("metadata")
-        device_type, platform = _user_agent_traits(user_agent)
+        user_agent = (event.user_agent or request_user_agent or "")[:512]
+        traits = user_agent_traits(user_agent)
         rows.append(
             (
-                event["type"],
-                scrub_url(event.get("page") or ""),
-                scrub_short_text(event.get("action") or "", max_length=200),
-                event.get("duration"),
-                scrub_data(metadata) if metadata is not None else None,
+                event.type,
+                scrub_url(event.page),
+                scrub_short_text(event.action, max_length=200),
+                event.duration,
+                scrub_data(event.metadata) if event.metadata is not None else None,
                 scrub_short_text(user_agent, max_length=512),
-                scrub_short_text(event.get("platform") or platform, max_length=40),
-                scrub_identifier(event.get("sessionId") or ""),
-                scrub_identifier(event.get("userId") or ""),
-                scrub_identifier(event.get("anonymousId") or ""),
-                event.get("deviceType") or device_type,
-                scrub_short_text(event.get("region") or "", max_length=64),
-                event.get("timestamp"),
+                scrub_short_text(event.platform or traits.platform, max_length=40),
+                scrub_identifier(event.session_id),
+                scrub_identifier(event.user_id),
+                scrub_identifier(event.anonymous_id),
+                event.device_type or traits.device_type,
+                scrub_short_text(event.region, max_length=64),
+                event.timestamp,
                 now,
             )
         )

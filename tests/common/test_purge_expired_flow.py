@@ -82,4 +82,4 @@ def test_purge_expired__removes_each_kind_past_retention_and_keeps_aggregates(se
     # The roll-ups outlive the raw events: the 60-day metrics still count the purged event.
     assert TelemetryAggregate.objects.exists()
     after = telemetry_metrics(days=60, event_type=None)
-    assert after["totalEvents"] == before["totalEvents"] == 2
+    assert after.total_events == before.total_events == 2

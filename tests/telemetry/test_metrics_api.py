@@ -1,6 +1,7 @@
 """GET /api/telemetry: staff only, bad parameters, and numbers that match an exact computation,
 from raw events and from roll-ups after the raw events are purged."""
 
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -13,6 +14,8 @@ from rest_framework.authtoken.models import Token
 
 from telemetry.aggregation import telemetry_rollup
 from telemetry.models import TelemetryAggregate, TelemetryEvent
+from telemetry.selectors import ApiCallMetrics, DayCount, PageCount, Quantiles, TelemetryMetrics
+from telemetry.serializers import TelemetryMetricsSerializer
 from tests.factories import TelemetryEventFactory
 from tests.telemetry.factories import exact_percentile, generate_events
 
@@ -198,3 +201,44 @@ def test_metrics_api__large_windows_count_uniques_from_sketches_within_two_perce
     users = {e.user_id for e in generated.events} - {""}
     assert abs(answer["uniqueSessions"] - len(sessions)) <= 0.02 * len(sessions)
     assert abs(answer["uniqueUsers"] - len(users)) <= 0.02 * len(users)
+
+
+def test_metrics_serializer__writes_the_documented_shape_with_isoformat_times():
+    at = datetime(2026, 3, 4, 0, 0, tzinfo=UTC)
+    metrics = TelemetryMetrics(
+        days=1,
+        event_type=None,
+        window_start=at,
+        generated_at=at + timedelta(hours=5, microseconds=7),
+        rolled_up_until=None,
+        total_events=3,
+        unique_sessions=2,
+        unique_users=1,
+        by_type={"page_view": 2, "api_call": 1},
+        by_day=[DayCount(date=at.date(), count=3)],
+        top_pages=[PageCount(page="/", count=2)],
+        by_device_type={"desktop": 3},
+        durations=Quantiles(p50=10.0, p95=20.5, p99=None),
+        api_calls=ApiCallMetrics(count=1, durations=Quantiles(p50=5.0, p95=5.0, p99=5.0), avg=5.0),
+    )
+    expected = {
+        "days": 1,
+        "type": None,
+        "windowStart": "2026-03-04T00:00:00+00:00",
+        "generatedAt": "2026-03-04T05:00:00.000007+00:00",
+        "rolledUpUntil": None,
+        "totalEvents": 3,
+        "uniqueSessions": 2,
+        "uniqueUsers": 1,
+        "byType": {"page_view": 2, "api_call": 1},
+        "byDay": [{"date": "2026-03-04", "count": 3}],
+        "topPages": [{"page": "/", "count": 2}],
+        "byDeviceType": {"desktop": 3},
+        "p50": 10.0,
+        "p95": 20.5,
+        "p99": None,
+        "apiCalls": {"count": 1, "p50": 5.0, "p95": 5.0, "p99": 5.0, "avg": 5.0},
+    }
+    answer = json.loads(json.dumps(TelemetryMetricsSerializer(metrics).data))
+    assert answer == expected
+    assert list(answer) == list(expected)

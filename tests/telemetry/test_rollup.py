@@ -11,23 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from telemetry.aggregation import (
-    RELATIVE_ERROR,
-    SKETCH_REGISTERS,
-    ZERO_BUCKET,
-    bucket_index,
-    bucket_value,
-    dialect,
-    floor_hour,
-    histogram_merge,
-    histogram_quantiles,
-    rollup_watermark,
-    sketch_add,
-    sketch_estimate,
-    sketch_merge,
-    telemetry_rollup,
-    value_hash,
-)
+from telemetry.aggregation import floor_hour, rollup_watermark, telemetry_rollup
 from telemetry.models import (
     TelemetryAggregate,
     TelemetryDailyAggregate,
@@ -38,6 +22,20 @@ from telemetry.models import (
     TelemetryEvent,
     TelemetryRollupState,
 )
+from telemetry.sketches import (
+    RELATIVE_ERROR,
+    SKETCH_REGISTERS,
+    ZERO_BUCKET,
+    bucket_index,
+    bucket_value,
+    histogram_merge,
+    histogram_quantiles,
+    sketch_add,
+    sketch_estimate,
+    sketch_merge,
+    value_hash,
+)
+from telemetry.sql import db_dialect
 from telemetry.tasks import telemetry_rollup_task
 from tests.factories import TelemetryEventFactory
 from tests.telemetry.factories import exact_percentile, generate_events
@@ -111,7 +109,7 @@ def test_histogram_quantiles__merged_histograms_answer_like_one_within_one_perce
 @pytest.mark.django_db
 def test_bucket_sql__matches_python_on_this_database():
     durations = [0, 1, 2, 3, 50, 51, 99, 100, 101, 1_000, 65_535, 86_400_000]
-    expression = dialect().bucket("%s")
+    expression = db_dialect().bucket("%s")
     with connection.cursor() as cursor:
         for duration in durations:
             cursor.execute(f"SELECT {expression}", [duration, duration, duration])
