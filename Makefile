@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test` (CONTRACT §1).
+# The README's two commands, `make run` and `make test`, and the linters and bench beside them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -37,9 +37,9 @@ test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-# Load the production stack (4 gunicorn masters + 2 Celery workers on a fresh PostgreSQL
-# database and Redis) and compare it with raw PostgreSQL; see docs/performance.md. Not part of
-# `make test`.
+# Load the production stack (4 single-worker gunicorn processes + 2 Celery workers on a fresh
+# PostgreSQL database and Redis) and compare it with raw PostgreSQL; see docs/performance.md.
+# Not part of `make test`.
 bench: install
 	$(BIN)/python -m bench.run
 

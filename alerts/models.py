@@ -9,6 +9,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from common.models import choices_constraint
+
 
 class AlertChannel(models.TextChoices):
     """Where an alert goes: the ALERT_WEBHOOK_URL receiver or the ALERT_EMAILS addresses."""
@@ -54,14 +56,8 @@ class AlertDelivery(models.Model):
         ordering = ("-created_at",)
         verbose_name_plural = "alert deliveries"
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=AlertDeliveryStatus.values),
-                name="alert_delivery_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(channel__in=AlertChannel.values),
-                name="alert_delivery_channel_valid",
-            ),
+            choices_constraint("status", AlertDeliveryStatus, name="alert_delivery_status_valid"),
+            choices_constraint("channel", AlertChannel, name="alert_delivery_channel_valid"),
         ]
         indexes = [
             # The due deliveries (the periodic catch-up): only unfinished rows are indexed.

@@ -21,7 +21,7 @@ from alerts import tasks
 from alerts.models import AlertChannel, AlertDelivery, AlertDeliveryStatus
 from common.enqueue import task_enqueue_on_commit
 from common.privacy import scrub_text
-from common.retention import delete_in_batches
+from common.retention import retention_cutoff, retention_purge
 
 logger = logging.getLogger(__name__)
 
@@ -223,8 +223,6 @@ def alert_send_unrecorded(*, kind: str, title: str, payload: dict) -> dict:
 
 def alert_delivery_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
     """Delete sent and given-up deliveries older than ALERTS["RETENTION_DAYS"]."""
-    cutoff = timezone.now() - timedelta(days=settings.ALERTS["RETENTION_DAYS"])
+    cutoff = retention_cutoff(days=settings.ALERTS["RETENTION_DAYS"])
     expired = AlertDelivery.objects.filter(created_at__lt=cutoff, next_attempt_at__isnull=True)
-    if dry_run:
-        return expired.count()
-    return delete_in_batches(expired, batch_size=batch_size, progress=progress)
+    return retention_purge(expired, dry_run=dry_run, batch_size=batch_size, progress=progress)

@@ -1,7 +1,7 @@
 """The one error shape of the API and the helpers every public endpoint shares.
 
 Every error answer is `{"success": false, "error": "<sentence>", "details": {...}}` with a 4xx
-status (CONTRACT §3). Views raise `ApiError`; DRF's own exceptions are mapped here too.
+status. Views raise `ApiError`; DRF's own exceptions are mapped here too.
 """
 
 import ipaddress

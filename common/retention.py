@@ -9,9 +9,11 @@ while it runs.
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 Purger = Callable[..., int]
 
@@ -26,6 +28,21 @@ def retention_register(name: str, purger: Purger) -> None:
 def retention_purgers() -> dict[str, Purger]:
     """Return the registered purgers by name, in registration order."""
     return dict(_purgers)
+
+
+def retention_cutoff(*, days: int) -> datetime:
+    """Return the moment `days` days ago: what is older has expired."""
+    return timezone.now() - timedelta(days=days)
+
+
+def retention_purge(
+    expired, *, dry_run: bool, batch_size: int, progress: Callable[[int], None] | None = None
+) -> int:
+    """Delete the rows of the `expired` queryset in batches, or only count them with `dry_run`;
+    return the count: the body of a purger."""
+    if dry_run:
+        return expired.count()
+    return delete_in_batches(expired, batch_size=batch_size, progress=progress)
 
 
 def delete_in_batches(

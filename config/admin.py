@@ -51,34 +51,23 @@ class TelemetryAdminSite(admin.AdminSite):
     def get_urls(self):
         # The dashboards come first: /admin/errors/ and /admin/health/ would otherwise be
         # the app indexes of the errors and health apps.
-        dashboards = [
-            path(
-                "errors/",
-                self.admin_view(partial(errors_dashboard.errors_dashboard, site=self)),
-                name="errors_dashboard",
-            ),
-            path(
+        with_site = {"site": self}
+        dashboards = (
+            ("errors/", errors_dashboard.errors_dashboard, "errors_dashboard", with_site),
+            (
                 "errors/<int:error_id>/",
-                self.admin_view(partial(errors_dashboard.error_detail_dashboard, site=self)),
-                name="error_detail_dashboard",
+                errors_dashboard.error_detail_dashboard,
+                "error_detail_dashboard",
+                with_site,
             ),
-            path(
-                "metrics/",
-                self.admin_view(partial(telemetry_dashboard.metrics_dashboard, site=self)),
-                name="metrics_dashboard",
-            ),
-            path(
-                "metrics/data.json",
-                self.admin_view(telemetry_dashboard.metrics_data),
-                name="metrics_data",
-            ),
-            path(
-                "health/",
-                self.admin_view(partial(health_dashboard.health_dashboard, site=self)),
-                name="health_dashboard",
-            ),
-        ]
-        return dashboards + super().get_urls()
+            ("metrics/", telemetry_dashboard.metrics_dashboard, "metrics_dashboard", with_site),
+            ("metrics/data.json", telemetry_dashboard.metrics_data, "metrics_data", {}),
+            ("health/", health_dashboard.health_dashboard, "health_dashboard", with_site),
+        )
+        return [
+            path(route, self.admin_view(partial(view, **keywords)), name=name)
+            for route, view, name, keywords in dashboards
+        ] + super().get_urls()
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Register as Django does, with CheckedSelectionMixin in every model admin, the

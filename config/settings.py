@@ -1,4 +1,6 @@
-"""Settings for the telemetry and monitoring service, read from the environment (CONTRACT §2).
+"""Settings for the telemetry and monitoring service, read from the environment.
+
+The README's "Configuration" lists every variable.
 
 With no environment at all the service runs on embedded defaults: SQLite, the local-memory
 cache and a filesystem broker. `ENVIRONMENT=production` turns on Sentry and the deploy checks
@@ -362,7 +364,7 @@ PRIVACY = {
 
 TELEMETRY = {
     # Recording is on in production unless ENABLE_ANALYTICS=0, off elsewhere unless
-    # TELEMETRY_ENABLED=true (the seed's two switches).
+    # TELEMETRY_ENABLED=true.
     "ENABLED": env.bool("ENABLE_ANALYTICS", default=True)
     if IS_PRODUCTION
     else env.bool("TELEMETRY_ENABLED", default=False),
@@ -424,7 +426,7 @@ ERRORS = {
 HEALTH = {
     # Every probe of /api/health/extended answers within this deadline or counts as down.
     "PROBE_TIMEOUT_SECONDS": env.float("HEALTH_PROBE_TIMEOUT_SECONDS", default=2.0),
-    # The seed's thresholds: below the first healthy, up to the second degraded, above unhealthy.
+    # The default thresholds: below the first healthy, up to the second degraded, above unhealthy.
     "DATABASE_LATENCY_MS": (50, 100),
     "ERROR_RATE_PERCENT": (1.0, 5.0),
     # With no periodic check for this long the status is degraded (Celery beat is down), once

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from alerts.services import alert_create
 from common.api import ApiError
-from common.retention import delete_in_batches
+from common.retention import delete_in_batches, retention_cutoff, retention_purge
 from errors.models import (
     ErrorHourlyCount,
     ErrorLog,
@@ -145,12 +145,12 @@ def error_spike_check(*, error_id: int, hour: datetime) -> bool:
 def error_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
     """Delete occurrences and hourly counts older than ERROR_RETENTION_DAYS, and the groups not
     seen since; return how many groups and occurrences were deleted (or would be)."""
-    cutoff = timezone.now() - timedelta(days=settings.ERROR_RETENTION_DAYS)
+    cutoff = retention_cutoff(days=settings.ERROR_RETENTION_DAYS)
     occurrences = ErrorOccurrence.objects.filter(created_at__lt=cutoff)
-    hourly = ErrorHourlyCount.objects.filter(hour__lt=cutoff)
     groups = ErrorLog.objects.filter(last_seen__lt=cutoff)
-    if dry_run:
-        return occurrences.count() + groups.count()
-    deleted = delete_in_batches(occurrences, batch_size=batch_size, progress=progress)
-    delete_in_batches(hourly, batch_size=batch_size)
-    return deleted + delete_in_batches(groups, batch_size=batch_size, progress=progress)
+    purge = {"dry_run": dry_run, "batch_size": batch_size, "progress": progress}
+    deleted = retention_purge(occurrences, **purge)
+    if not dry_run:
+        # The count is of occurrences and groups; their hourly counts go with them.
+        delete_in_batches(ErrorHourlyCount.objects.filter(hour__lt=cutoff), batch_size=batch_size)
+    return deleted + retention_purge(groups, **purge)

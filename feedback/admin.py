@@ -9,6 +9,16 @@ from feedback.models import FeedbackStatus, FeedbackSubmission
 from feedback.services import feedback_status_set
 
 
+def _status_action(status: FeedbackStatus):
+    """Return the bulk action that marks the selected submissions `status`."""
+
+    @admin.action(description=f"Mark selected as {status.label.lower()}", permissions=["change"])
+    def action(modeladmin, request, queryset):
+        modeladmin._set_status(request, queryset, status)
+
+    return action
+
+
 @admin.register(FeedbackSubmission)
 class FeedbackSubmissionAdmin(admin.ModelAdmin):
     list_display = ("created_at", "category", "status", "short_message", "thumbnail", "error_link")
@@ -73,17 +83,9 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
         )
         self.message_user(request, f"{count} submission(s) marked {status.label.lower()}.")
 
-    @admin.action(description="Mark selected as in progress", permissions=["change"])
-    def mark_in_progress(self, request, queryset):
-        self._set_status(request, queryset, FeedbackStatus.IN_PROGRESS)
-
-    @admin.action(description="Mark selected as resolved", permissions=["change"])
-    def mark_resolved(self, request, queryset):
-        self._set_status(request, queryset, FeedbackStatus.RESOLVED)
-
-    @admin.action(description="Mark selected as dismissed", permissions=["change"])
-    def mark_dismissed(self, request, queryset):
-        self._set_status(request, queryset, FeedbackStatus.DISMISSED)
+    mark_in_progress = _status_action(FeedbackStatus.IN_PROGRESS)
+    mark_resolved = _status_action(FeedbackStatus.RESOLVED)
+    mark_dismissed = _status_action(FeedbackStatus.DISMISSED)
 
 
 def _screenshot_link(feedback, *, size: str):

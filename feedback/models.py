@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils import timezone
 
+from common.models import choices_constraint
+
 
 class FeedbackCategory(models.TextChoices):
     BUG = "bug", "Bug"
@@ -49,14 +51,8 @@ class FeedbackSubmission(models.Model):
     class Meta:
         verbose_name = "feedback submission"
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(category__in=FeedbackCategory.values),
-                name="feedback_category_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=FeedbackStatus.values),
-                name="feedback_status_valid",
-            ),
+            choices_constraint("category", FeedbackCategory, name="feedback_category_valid"),
+            choices_constraint("status", FeedbackStatus, name="feedback_status_valid"),
         ]
         indexes = [
             # The admin list, newest first, filtered by status (the triage queue) and the purge.

@@ -185,7 +185,7 @@ class ScreenshotField(serializers.Field):
 
 
 class FeedbackSubmitSerializer(serializers.Serializer):
-    """The body of POST /api/feedback (JSON or multipart), in the seed's camelCase."""
+    """The body of POST /api/feedback (JSON or multipart), in the API's camelCase."""
 
     message = serializers.CharField(max_length=MAX_MESSAGE_LENGTH, trim_whitespace=True)
     category = serializers.ChoiceField(

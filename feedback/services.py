@@ -19,6 +19,7 @@ from common.privacy import (
     scrub_text,
     scrub_url,
 )
+from common.retention import retention_cutoff
 from feedback.models import FeedbackCategory, FeedbackStatus, FeedbackSubmission
 from feedback.serializers import MAX_MESSAGE_LENGTH, FeedbackSubmitSerializer, Screenshot
 
@@ -108,7 +109,7 @@ def feedback_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> 
     before the cutoff too, so the result is the same whether the errors purge ran first
     (leaving the link empty) or not.
     """
-    cutoff = timezone.now() - timedelta(days=settings.ERROR_RETENTION_DAYS)
+    cutoff = retention_cutoff(days=settings.ERROR_RETENTION_DAYS)
     expired = FeedbackSubmission.objects.filter(created_at__lt=cutoff).filter(
         Q(error__isnull=True) | Q(error__last_seen__lt=cutoff)
     )

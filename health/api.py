@@ -12,13 +12,15 @@ from rest_framework.views import APIView
 from common.api import ApiError
 from health.models import HealthStatus
 from health.serializers import HealthCronResultSerializer, HealthDocumentSerializer
-from health.services import health_check_run
+from health.services import HealthReport, health_check_run
 
 
-def _health_response(document: dict) -> Response:
-    unhealthy = document["status"] == HealthStatus.UNHEALTHY
+def _health_response(report: HealthReport, serializer=HealthDocumentSerializer) -> Response:
+    unhealthy = report.status == HealthStatus.UNHEALTHY
     return Response(
-        document, status=503 if unhealthy else 200, headers={"Cache-Control": "no-store"}
+        serializer(report).data,
+        status=503 if unhealthy else 200,
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -96,10 +98,10 @@ class HealthCronCheckApi(APIView):
 
     @extend_schema(operation_id="health_cron_check", responses=_CRON_RESPONSES, auth=[])
     def get(self, request):
-        return _health_response(health_check_run(store=True))
+        return _health_response(health_check_run(store=True), HealthCronResultSerializer)
 
     @extend_schema(
         operation_id="health_cron_check_post", request=None, responses=_CRON_RESPONSES, auth=[]
     )
     def post(self, request):
-        return _health_response(health_check_run(store=True))
+        return _health_response(health_check_run(store=True), HealthCronResultSerializer)

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 
 from common.params import one_of
 from health import selectors as health_selectors
+from health.serializers import iso_milliseconds
 from health.services import health_check_run
 
 HEALTH_HISTORY_HOURS = {"24h": 24, "7d": 24 * 7, "30d": 24 * 30}
@@ -20,7 +21,7 @@ HEALTH_CHECK_LABELS = {
 def health_dashboard(request, *, site):
     """Render the health page: a check run now, and the history of the stored checks."""
     window = one_of(request.GET.get("window"), HEALTH_HISTORY_HOURS, default="24h")
-    document = health_check_run(store=False)
+    report = health_check_run(store=False)
     snapshots = list(
         health_selectors.health_snapshots_recent(hours=HEALTH_HISTORY_HOURS[window]).values(
             "created_at", "status", "database_latency_ms", "error_rate", "active_sessions"
@@ -36,20 +37,22 @@ def health_dashboard(request, *, site):
     checks = [
         {
             "name": label,
-            "status": document[key]["status"],
-            "latency_ms": document[key]["latencyMs"],
-            "detail": document[key].get("error")
-            or document[key].get("backend")
-            or document[key].get("transport")
-            or "",
+            "status": component.status,
+            "latency_ms": component.latency_ms,
+            "detail": component.error or component.backend or component.transport or "",
         }
-        for key, label in HEALTH_CHECK_LABELS.items()
+        for component, label in (
+            (getattr(report, key), label) for key, label in HEALTH_CHECK_LABELS.items()
+        )
     ]
+    last_run_at = report.periodic_check.last_run_at
     context = {
         **site.each_context(request),
         "title": "Health",
         "dashboard": "health",
-        "health": document,
+        "health": report,
+        "checked_at": iso_milliseconds(report.checked_at),
+        "last_run_at": iso_milliseconds(last_run_at) if last_run_at else None,
         "checks": checks,
         "window": window,
         "windows": list(HEALTH_HISTORY_HOURS),

@@ -1,12 +1,13 @@
-"""Health snapshots: the stored result of each periodic health check (seed: "Auto-logs health
-metrics")."""
+"""Health snapshots: the stored result of each periodic health check."""
 
 from django.db import models
 from django.utils import timezone
 
+from common.models import choices_constraint
+
 
 class HealthStatus(models.TextChoices):
-    """The three states of the seed's health document, from best to worst."""
+    """The three states of the health document, from best to worst."""
 
     HEALTHY = "healthy", "Healthy"
     DEGRADED = "degraded", "Degraded"
@@ -38,13 +39,12 @@ class HealthSnapshot(models.Model):
         ordering = ("-created_at",)
         get_latest_by = "created_at"
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=HealthStatus.values),
-                name="health_snapshot_status_valid",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(previous_status__in=[*HealthStatus.values, ""]),
+            choices_constraint("status", HealthStatus, name="health_snapshot_status_valid"),
+            choices_constraint(
+                "previous_status",
+                HealthStatus,
                 name="health_snapshot_previous_status_valid",
+                blank=True,
             ),
         ]
         indexes = [

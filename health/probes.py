@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -190,7 +191,15 @@ def _timed(probe: Callable[[], dict]) -> dict:
     return result
 
 
-def memory_usage() -> dict:
+@dataclass(frozen=True)
+class MemoryUsage:
+    """The process's resident memory now (None where /proc is missing) and at its peak, in MB."""
+
+    rss_mb: float | None
+    peak_rss_mb: float
+
+
+def memory_usage() -> MemoryUsage:
     """Return the process's resident memory now and at its peak, in MB."""
     figures_kb = {}
     try:
@@ -204,22 +213,32 @@ def memory_usage() -> dict:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         figures_kb["VmHWM"] = peak / 1024 if sys.platform == "darwin" else peak
     rss_kb = figures_kb.get("VmRSS")
-    return {
-        "rssMB": round(rss_kb / 1024, 1) if rss_kb is not None else None,
-        "peakRssMB": round(figures_kb["VmHWM"] / 1024, 1),
-    }
+    return MemoryUsage(
+        rss_mb=round(rss_kb / 1024, 1) if rss_kb is not None else None,
+        peak_rss_mb=round(figures_kb["VmHWM"] / 1024, 1),
+    )
 
 
-def uptime() -> dict:
-    """Return how long this process has run, as the seed shows it."""
+@dataclass(frozen=True)
+class Uptime:
+    """How long this process has run: whole hours, and the total in minutes and in seconds."""
+
+    hours: int
+    minutes: int
+    seconds: int
+    formatted: str
+
+
+def uptime() -> Uptime:
+    """Return how long this process has run; `formatted` reads "24h 0m 0s"."""
     seconds = int(time.monotonic() - _PROCESS_STARTED_MONOTONIC)
     hours, remainder = divmod(seconds, 3600)
-    return {
-        "hours": hours,
-        "minutes": seconds // 60,
-        "seconds": seconds,
-        "formatted": f"{hours}h {remainder // 60}m {remainder % 60}s",
-    }
+    return Uptime(
+        hours=hours,
+        minutes=seconds // 60,
+        seconds=seconds,
+        formatted=f"{hours}h {remainder // 60}m {remainder % 60}s",
+    )
 
 
 def version() -> str:

@@ -1,7 +1,9 @@
 """Writes of the health app: running the health check, storing it, alerting on changes."""
 
+import dataclasses
 import functools
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -11,11 +13,12 @@ from django.utils import timezone
 
 from alerts.selectors import AlertDeliverySummary, alert_delivery_summary
 from alerts.services import alert_create, alert_delivery_attempt, alert_send_unrecorded
-from common.retention import delete_in_batches
+from common.retention import retention_cutoff, retention_purge
 from errors.selectors import error_occurrence_count_since, error_open_critical_count
 from health import probes
 from health.models import HealthSnapshot, HealthStatus
 from health.selectors import health_snapshot_latest
+from health.serializers import HealthDocumentSerializer
 from telemetry.selectors import telemetry_active_sessions_since, telemetry_event_counts_since
 
 SESSION_WINDOW_MINUTES = 5
@@ -25,8 +28,103 @@ ALERTS_GIVEN_UP_WINDOW_HOURS = 24
 _SNAPSHOT_LOCK_ID = 0x4EA17
 
 
-def health_check_run(*, store: bool) -> dict:
-    """Probe the service and return the health document of /api/health/extended.
+@dataclass(frozen=True)
+class ComponentCheck:
+    """One probed part: its status, its latency (None when it did not answer) and what it is
+    (the cache's backend, the broker's transport) or why it failed."""
+
+    status: str
+    latency_ms: float | None
+    error: str | None = None
+    backend: str | None = None
+    transport: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionsFigure:
+    active: int | None
+    window_minutes: int = SESSION_WINDOW_MINUTES
+
+
+@dataclass(frozen=True)
+class ErrorRateFigure:
+    """Errors among the events of the last hour, in percent; None where the database failed."""
+
+    errors: int | None
+    total_events: int | None
+    rate: float | None
+    status: str
+    window_hours: int = ERROR_RATE_WINDOW_HOURS
+
+
+@dataclass(frozen=True)
+class AlertGivenUp:
+    kind: str
+    channel: str
+    last_error: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AlertsFigure:
+    """Alert deliveries still to make and given up in the window; None where the database
+    failed."""
+
+    waiting: int | None
+    given_up: int | None
+    latest_given_up: AlertGivenUp | None
+    window_hours: int = ALERTS_GIVEN_UP_WINDOW_HOURS
+
+
+@dataclass(frozen=True)
+class PeriodicCheck:
+    """The last stored check, and whether one is overdue."""
+
+    last_run_at: datetime | None
+    age_minutes: int | None
+    expected: bool
+    stale: bool
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """One health check: the overall status, each part's figures, the reasons it is not
+    healthy and the milliseconds each part took. `snapshot_id` is set when it was stored."""
+
+    status: str
+    checked_at: datetime
+    version: str
+    commit: str
+    uptime: probes.Uptime
+    database: ComponentCheck
+    cache: ComponentCheck
+    broker: ComponentCheck
+    sessions: SessionsFigure
+    error_rate: ErrorRateFigure
+    open_critical_errors: int | None
+    alerts: AlertsFigure
+    memory: probes.MemoryUsage
+    sentry_enabled: bool
+    periodic_check: PeriodicCheck
+    reasons: list[str]
+    timings: dict[str, float]
+    snapshot_id: int | None = None
+
+
+@dataclass
+class _DatabaseFigures:
+    database: ComponentCheck
+    sessions: SessionsFigure
+    error_rate: ErrorRateFigure
+    open_critical_errors: int | None
+    alerts: AlertsFigure
+    periodic_check: PeriodicCheck
+    reasons: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def health_check_run(*, store: bool) -> HealthReport:
+    """Probe the service and return the health check behind /api/health/extended.
 
     With `store`, keep the result as a HealthSnapshot and alert when the status differs from
     the previous check's. Without it, a missing periodic check for STALE_AFTER_MINUTES makes
@@ -46,57 +144,61 @@ def health_check_run(*, store: bool) -> dict:
     figures = _database_figures(now=now, timeout_seconds=timeout)
     probed = background.results()
 
-    reasons = list(figures.pop("reasons"))
-    statuses = [figures["database"]["status"], figures["errorRate"]["status"]]
-    if figures["alerts"]["givenUp"]:
+    reasons = figures.reasons
+    statuses = [figures.database.status, figures.error_rate.status]
+    if figures.alerts.given_up:
         statuses.append(HealthStatus.DEGRADED)
+    probed["broker"].setdefault("transport", probes.broker_transport())
     cache = _component("cache", probed["cache"], reasons)
     broker = _component("broker", probed["broker"], reasons)
-    broker.setdefault("transport", probes.broker_transport())
     for component in (cache, broker):
-        if component["status"] != HealthStatus.HEALTHY:
+        if component.status != HealthStatus.HEALTHY:
             statuses.append(HealthStatus.DEGRADED)
-    periodic = figures["periodicCheck"]
-    if periodic["stale"] and not store:
+    periodic = figures.periodic_check
+    if periodic.stale and not store:
         statuses.append(HealthStatus.DEGRADED)
         reasons.append(
-            f"No periodic health check has run for {periodic['ageMinutes']} minutes: "
+            f"No periodic health check has run for {periodic.age_minutes} minutes: "
             "is Celery beat running?"
         )
 
-    timings = figures.pop("timings")
-    timings.update(cache=cache.pop("durationMs"), broker=broker.pop("durationMs"))
+    timings = figures.timings
+    timings.update(cache=probed["cache"]["durationMs"], broker=probed["broker"]["durationMs"])
     timings["total"] = probes.elapsed_ms(started)
-    document = {
-        "status": probes.status_worst(*statuses),
-        "timestamp": _iso(now),
-        "version": probes.version(),
-        "commit": probes.commit(),
-        "uptime": probes.uptime(),
-        "database": figures["database"],
-        "cache": cache,
-        "broker": broker,
-        "sessions": figures["sessions"],
-        "errorRate": figures["errorRate"],
-        "criticalErrors": figures["criticalErrors"],
-        "alerts": figures["alerts"],
-        "memory": probes.memory_usage(),
-        "sentry": {"enabled": probes.sentry_enabled()},
-        "periodicCheck": periodic,
-        "reasons": reasons,
-        "timings": timings,
-    }
-    if store:
-        try:
-            document["snapshotId"] = health_snapshot_store(document=document).pk
-        except DatabaseError as error:
-            document["snapshotId"] = None
-            reasons.append(f"The check could not be stored: {probes.describe_failure(error)}")
-            _alert_unstored(document=document)
-    return document
+    report = HealthReport(
+        status=probes.status_worst(*statuses),
+        checked_at=now,
+        version=probes.version(),
+        commit=probes.commit(),
+        uptime=probes.uptime(),
+        database=figures.database,
+        cache=cache,
+        broker=broker,
+        sessions=figures.sessions,
+        error_rate=figures.error_rate,
+        open_critical_errors=figures.open_critical_errors,
+        alerts=figures.alerts,
+        memory=probes.memory_usage(),
+        sentry_enabled=probes.sentry_enabled(),
+        periodic_check=periodic,
+        reasons=reasons,
+        timings=timings,
+    )
+    return _report_stored(report=report) if store else report
 
 
-def _alert_unstored(*, document: dict) -> None:
+def _report_stored(*, report: HealthReport) -> HealthReport:
+    """Store `report` and return it with its snapshot's id, or with the reason it was not."""
+    try:
+        snapshot_id = health_snapshot_store(report=report).pk
+    except DatabaseError as error:
+        snapshot_id = None
+        report.reasons.append(f"The check could not be stored: {probes.describe_failure(error)}")
+        _alert_unstored(report=report)
+    return dataclasses.replace(report, snapshot_id=snapshot_id)
+
+
+def _alert_unstored(*, report: HealthReport) -> None:
     """Alert, at most hourly while the cache answers, that checks cannot be stored (so their
     status changes cannot be told apart). The database is failing, so the alert is sent
     once, now, without a delivery record to retry it from."""
@@ -107,23 +209,21 @@ def _alert_unstored(*, document: dict) -> None:
     if first_in_hour:
         alert_send_unrecorded(
             kind="health.status_changed",
-            title=f"Health is {document['status']} and checks cannot be stored",
-            payload={"status": document["status"], "reasons": document["reasons"]},
+            title=f"Health is {report.status} and checks cannot be stored",
+            payload={"status": report.status, "reasons": report.reasons},
         )
 
 
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _component(name: str, result: dict, reasons: list[str]) -> dict:
+def _component(name: str, result: dict, reasons: list[str]) -> ComponentCheck:
+    """Return a probe's result as a part of the report; one that failed is unhealthy."""
+    details = {key: result[key] for key in ("error", "backend", "transport") if key in result}
     if "error" in result:
         reasons.append(f"The {name} did not answer: {result['error']}")
-        return {"status": HealthStatus.UNHEALTHY, "latencyMs": None, **result}
-    return {"status": HealthStatus.HEALTHY, **result}
+        return ComponentCheck(status=HealthStatus.UNHEALTHY, latency_ms=None, **details)
+    return ComponentCheck(status=HealthStatus.HEALTHY, latency_ms=result["latencyMs"], **details)
 
 
-def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
+def _database_figures(*, now: datetime, timeout_seconds: float) -> _DatabaseFigures:
     """Return the figures read from the database, or all unknown when it does not answer."""
     config = settings.HEALTH
     timings = {}
@@ -155,27 +255,7 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
                 ),
             )
     except DatabaseError as error:
-        reasons.append(f"The database did not answer: {probes.describe_failure(error)}")
-        return {
-            "database": {
-                "status": HealthStatus.UNHEALTHY,
-                "latencyMs": None,
-                "error": probes.describe_failure(error),
-            },
-            "sessions": {"active": None, "windowMinutes": SESSION_WINDOW_MINUTES},
-            "errorRate": {
-                "errors": None,
-                "totalEvents": None,
-                "rate": None,
-                "windowHours": ERROR_RATE_WINDOW_HOURS,
-                "status": HealthStatus.UNHEALTHY,
-            },
-            "criticalErrors": {"open": None},
-            "alerts": _alerts_document(None),
-            "periodicCheck": _periodic_check(latest=None, now=now, known=False),
-            "reasons": reasons,
-            "timings": timings,
-        }
+        return _database_unanswered(error=error, now=now, timings=timings)
 
     latency = database["latencyMs"]
     database_status = probes.status_for_value(latency, limits=config["DATABASE_LATENCY_MS"])
@@ -192,48 +272,66 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> dict:
             f"{config['ERROR_RATE_PERCENT'][0]:g} %."
         )
     if alerts.given_up:
-        deliveries = (
-            "1 alert delivery was"
-            if alerts.given_up == 1
-            else f"{alerts.given_up} alert deliveries were"
-        )
-        reasons.append(
-            f"{deliveries} given up in the last {ALERTS_GIVEN_UP_WINDOW_HOURS} hours (latest "
-            f"by {alerts.latest_given_up.channel}: {alerts.latest_given_up.last_error})."
-        )
-    return {
-        "database": {"status": database_status, "latencyMs": latency},
-        "sessions": {"active": sessions, "windowMinutes": SESSION_WINDOW_MINUTES},
-        "errorRate": {
-            "errors": errors,
-            "totalEvents": total,
-            "rate": round(rate, 2),
-            "windowHours": ERROR_RATE_WINDOW_HOURS,
-            "status": rate_status,
-        },
-        "criticalErrors": {"open": critical},
-        "alerts": _alerts_document(alerts),
-        "periodicCheck": _periodic_check(latest=latest, now=now, known=True),
-        "reasons": reasons,
-        "timings": timings,
-    }
+        reasons.append(_given_up_reason(alerts))
+    return _DatabaseFigures(
+        database=ComponentCheck(status=database_status, latency_ms=latency),
+        sessions=SessionsFigure(active=sessions),
+        error_rate=ErrorRateFigure(
+            errors=errors, total_events=total, rate=round(rate, 2), status=rate_status
+        ),
+        open_critical_errors=critical,
+        alerts=_alerts_figure(alerts),
+        periodic_check=_periodic_check(latest=latest, now=now, known=True),
+        reasons=reasons,
+        timings=timings,
+    )
 
 
-def _alerts_document(summary: AlertDeliverySummary | None) -> dict:
-    """Return the document's `alerts` part; its figures are null when the database failed."""
+def _database_unanswered(
+    *, error: DatabaseError, now: datetime, timings: dict[str, float]
+) -> _DatabaseFigures:
+    """Return the figures of a database that did not answer: unhealthy, every count unknown."""
+    failure = probes.describe_failure(error)
+    return _DatabaseFigures(
+        database=ComponentCheck(status=HealthStatus.UNHEALTHY, latency_ms=None, error=failure),
+        sessions=SessionsFigure(active=None),
+        error_rate=ErrorRateFigure(
+            errors=None, total_events=None, rate=None, status=HealthStatus.UNHEALTHY
+        ),
+        open_critical_errors=None,
+        alerts=_alerts_figure(None),
+        periodic_check=_periodic_check(latest=None, now=now, known=False),
+        reasons=[f"The database did not answer: {failure}"],
+        timings=timings,
+    )
+
+
+def _given_up_reason(alerts: AlertDeliverySummary) -> str:
+    deliveries = (
+        "1 alert delivery was"
+        if alerts.given_up == 1
+        else f"{alerts.given_up} alert deliveries were"
+    )
+    return (
+        f"{deliveries} given up in the last {ALERTS_GIVEN_UP_WINDOW_HOURS} hours (latest "
+        f"by {alerts.latest_given_up.channel}: {alerts.latest_given_up.last_error})."
+    )
+
+
+def _alerts_figure(summary: AlertDeliverySummary | None) -> AlertsFigure:
+    """Return the report's alert figures; they are None when the database failed."""
     latest = summary.latest_given_up if summary else None
-    return {
-        "waiting": summary.waiting if summary else None,
-        "givenUp": summary.given_up if summary else None,
-        "windowHours": ALERTS_GIVEN_UP_WINDOW_HOURS,
-        "latestGivenUp": latest
-        and {
-            "kind": latest.kind,
-            "channel": latest.channel,
-            "lastError": latest.last_error,
-            "at": latest.finished_at.isoformat(),
-        },
-    }
+    return AlertsFigure(
+        waiting=summary.waiting if summary else None,
+        given_up=summary.given_up if summary else None,
+        latest_given_up=latest
+        and AlertGivenUp(
+            kind=latest.kind,
+            channel=latest.channel,
+            last_error=latest.last_error,
+            at=latest.finished_at,
+        ),
+    )
 
 
 def _error_counts(*, now: datetime) -> tuple[int, int]:
@@ -244,7 +342,7 @@ def _error_counts(*, now: datetime) -> tuple[int, int]:
     return events.errors + reports, events.total + reports
 
 
-def _periodic_check(*, latest: HealthSnapshot | None, now: datetime, known: bool) -> dict:
+def _periodic_check(*, latest: HealthSnapshot | None, now: datetime, known: bool) -> PeriodicCheck:
     """Describe the last stored check and whether it is overdue.
 
     Checks are expected once one has been stored (or EXPECT_PERIODIC_CHECKS is set), so a
@@ -256,16 +354,16 @@ def _periodic_check(*, latest: HealthSnapshot | None, now: datetime, known: bool
     last_run = latest.created_at if latest else None
     reference = max(last_run or probes.PROCESS_STARTED_AT, probes.PROCESS_STARTED_AT)
     overdue_minutes = int((now - reference).total_seconds() // 60)
-    return {
-        "lastRunAt": _iso(last_run) if last_run else None,
-        "ageMinutes": int((now - last_run).total_seconds() // 60) if last_run else None,
-        "expected": expected,
-        "stale": bool(expected and overdue_minutes >= config["STALE_AFTER_MINUTES"]),
-    }
+    return PeriodicCheck(
+        last_run_at=last_run,
+        age_minutes=int((now - last_run).total_seconds() // 60) if last_run else None,
+        expected=expected,
+        stale=bool(expected and overdue_minutes >= config["STALE_AFTER_MINUTES"]),
+    )
 
 
-def health_snapshot_store(*, document: dict) -> HealthSnapshot:
-    """Store `document` as a snapshot; alert when its status differs from the previous one.
+def health_snapshot_store(*, report: HealthReport) -> HealthSnapshot:
+    """Store `report` as a snapshot; alert when its status differs from the previous one.
 
     The first snapshot counts as a change from healthy. The alert is recorded with the
     snapshot and attempted from this thread, not through the broker, because a broken broker
@@ -277,18 +375,17 @@ def health_snapshot_store(*, document: dict) -> HealthSnapshot:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SNAPSHOT_LOCK_ID])
         previous = health_snapshot_latest()
-        error_rate = document["errorRate"]
         snapshot = HealthSnapshot.objects.create(
-            status=document["status"],
+            status=report.status,
             previous_status=previous.status if previous else "",
-            database_latency_ms=document["database"]["latencyMs"],
-            cache_latency_ms=document["cache"]["latencyMs"],
-            error_count=error_rate["errors"] or 0,
-            total_events=error_rate["totalEvents"] or 0,
-            error_rate=error_rate["rate"] or 0.0,
-            active_sessions=document["sessions"]["active"] or 0,
-            rss_mb=document["memory"]["rssMB"],
-            document=document,
+            database_latency_ms=report.database.latency_ms,
+            cache_latency_ms=report.cache.latency_ms,
+            error_count=report.error_rate.errors or 0,
+            total_events=report.error_rate.total_events or 0,
+            error_rate=report.error_rate.rate or 0.0,
+            active_sessions=report.sessions.active or 0,
+            rss_mb=report.memory.rss_mb,
+            document=HealthDocumentSerializer(report).data,
         )
         if snapshot.status != (snapshot.previous_status or HealthStatus.HEALTHY):
             deliveries = health_alert_create(snapshot=snapshot)
@@ -322,8 +419,6 @@ def health_alert_create(*, snapshot: HealthSnapshot) -> list:
 
 def health_snapshot_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
     """Delete snapshots older than HEALTH_RETENTION_DAYS."""
-    cutoff = timezone.now() - timedelta(days=settings.HEALTH_RETENTION_DAYS)
+    cutoff = retention_cutoff(days=settings.HEALTH_RETENTION_DAYS)
     expired = HealthSnapshot.objects.filter(created_at__lt=cutoff)
-    if dry_run:
-        return expired.count()
-    return delete_in_batches(expired, batch_size=batch_size, progress=progress)
+    return retention_purge(expired, dry_run=dry_run, batch_size=batch_size, progress=progress)

@@ -9,4 +9,4 @@ from health.services import health_check_run
 def health_check_task() -> str:
     """Run the health check, store it as a snapshot, alert on a status change; return the
     status."""
-    return health_check_run(store=True)["status"]
+    return health_check_run(store=True).status

@@ -57,6 +57,7 @@ def changelog_entry_insert(*, text: str, version: str, day: datetime.date, messa
     return text.rstrip("\n") + "\n\n" + entry.rstrip("\n") + "\n"
 
 
+# Long on purpose: the eight steps read top to bottom, with the one rollback around them.
 def hotfix_release(
     *,
     repo: Path,
@@ -66,7 +67,7 @@ def hotfix_release(
     out,
     today: datetime.date | None = None,
 ) -> str:
-    """Run the seed's hotfix pipeline in `repo` and return the commit hash it made.
+    """Run the hotfix pipeline in `repo` and return the commit hash it made.
 
     Steps: refuse a dirty tree; bump VERSION; add the CHANGELOG entry; run the LINT, BUILD
     and TEST commands of `commands`; commit VERSION and CHANGELOG.md. Any failure (or an
@@ -79,15 +80,7 @@ def hotfix_release(
     started = time.monotonic()
 
     out.write(f"[1/{total}] Check the working tree is clean")
-    if not repository_has_commits(repo=repo):
-        raise HotfixError(f"{repo} has no commits yet; commit the fix first.")
-    changes = working_tree_changes(repo=repo)
-    if changes:
-        listed = "\n  ".join(changes[:20]) + ("\n  …" if len(changes) > 20 else "")
-        raise HotfixError(
-            "The working tree has uncommitted changes; commit or stash them first "
-            f"(nothing was changed):\n  {listed}"
-        )
+    _tree_clean_check(repo=repo)
     version_path = repo / VERSION_FILE
     if not version_path.is_file():
         raise HotfixError(f"{version_path} does not exist; the pipeline bumps the version there.")
@@ -127,13 +120,7 @@ def hotfix_release(
         git_run(repo=repo, args=["add", "--", VERSION_FILE, CHANGELOG_FILE])
         git_run(repo=repo, args=["commit", "-q", "-m", f"hotfix: {new_version} — {message}"])
     except BaseException:
-        git_run(repo=repo, args=["reset", "-q", "--", VERSION_FILE, CHANGELOG_FILE], check=False)
-        for path, content in saved.items():
-            if content is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(content)
-        out.write(f"Restored {VERSION_FILE} and {CHANGELOG_FILE}; the tree is as it was.")
+        _release_files_restore(repo=repo, saved=saved, out=out)
         raise
     commit_hash = git_output(repo=repo, args=["rev-parse", "HEAD"])
     out.write(f"      committed {commit_hash[:12]} in {time.monotonic() - started:.1f}s in all")
@@ -146,6 +133,30 @@ def hotfix_release(
     )
     out.write(f"[8/{total}] Ready to push {new_version}:\n      {push_line}")
     return commit_hash
+
+
+def _tree_clean_check(*, repo: Path) -> None:
+    """Refuse a repository without commits or with uncommitted changes."""
+    if not repository_has_commits(repo=repo):
+        raise HotfixError(f"{repo} has no commits yet; commit the fix first.")
+    changes = working_tree_changes(repo=repo)
+    if changes:
+        listed = "\n  ".join(changes[:20]) + ("\n  …" if len(changes) > 20 else "")
+        raise HotfixError(
+            "The working tree has uncommitted changes; commit or stash them first "
+            f"(nothing was changed):\n  {listed}"
+        )
+
+
+def _release_files_restore(*, repo: Path, saved: dict[Path, bytes | None], out) -> None:
+    """Put VERSION and CHANGELOG.md back as `saved` holds them (absent where None)."""
+    git_run(repo=repo, args=["reset", "-q", "--", VERSION_FILE, CHANGELOG_FILE], check=False)
+    for path, content in saved.items():
+        if content is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(content)
+    out.write(f"Restored {VERSION_FILE} and {CHANGELOG_FILE}; the tree is as it was.")
 
 
 def _commands_run(*, repo: Path, label: str, argvs: list[list[str]], out) -> None:
@@ -187,18 +198,7 @@ def commit_last_revert(
     if not repository_has_commits(repo=repo):
         raise HotfixError(f"{repo} has no commits; there is nothing to roll back.")
     commit = commit_last_get(repo=repo)
-    if commit.is_merge and mainline is None:
-        raise HotfixError(
-            f"The last commit {commit.hash[:12]} is a merge of {len(commit.parents)} parents; "
-            "say which parent to keep with --mainline (usually --mainline 1).",
-            returncode=2,
-        )
-    if mainline is not None and not (commit.is_merge and 1 <= mainline <= len(commit.parents)):
-        raise HotfixError(
-            f"--mainline {mainline} does not fit: the last commit has "
-            f"{len(commit.parents)} parent(s).",
-            returncode=2,
-        )
+    _mainline_check(commit=commit, mainline=mainline)
     push_args = push_command(repo=repo) if push else None
     if push and push_args is None:
         raise HotfixError("--push needs a git remote, and this repository has none.", returncode=2)
@@ -215,14 +215,7 @@ def commit_last_revert(
         raise HotfixError("Rollback cancelled; nothing was changed.")
 
     if working_tree_changes(repo=repo):
-        stamp = datetime.datetime.now(tz=datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-        stash_name = f"rollback_last {stamp} before reverting {commit.hash[:12]}"
-        git_run(repo=repo, args=["stash", "push", "--include-untracked", "-m", stash_name])
-        out.write(
-            f"Stashed your uncommitted changes as {stash_name!r}.\n"
-            f"  Restore them with: git -C {shlex.quote(str(repo))} stash pop\n"
-            "  (`git stash list` shows it if you stash anything else meanwhile)."
-        )
+        _changes_stash(repo=repo, commit=commit, out=out)
 
     args = ["revert", "--no-edit"] + (["-m", str(mainline)] if mainline else []) + ["HEAD"]
     result = git_run(repo=repo, args=args, check=False)
@@ -248,3 +241,31 @@ def commit_last_revert(
     else:
         out.write("Not pushed: this repository has no remote.")
     return revert_hash
+
+
+def _mainline_check(*, commit, mainline: int | None) -> None:
+    """Refuse a merge commit without --mainline, and a --mainline the commit has no parent for."""
+    if commit.is_merge and mainline is None:
+        raise HotfixError(
+            f"The last commit {commit.hash[:12]} is a merge of {len(commit.parents)} parents; "
+            "say which parent to keep with --mainline (usually --mainline 1).",
+            returncode=2,
+        )
+    if mainline is not None and not (commit.is_merge and 1 <= mainline <= len(commit.parents)):
+        raise HotfixError(
+            f"--mainline {mainline} does not fit: the last commit has "
+            f"{len(commit.parents)} parent(s).",
+            returncode=2,
+        )
+
+
+def _changes_stash(*, repo: Path, commit, out) -> None:
+    """Stash the uncommitted changes under a name that says why, and say how to get them back."""
+    stamp = datetime.datetime.now(tz=datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stash_name = f"rollback_last {stamp} before reverting {commit.hash[:12]}"
+    git_run(repo=repo, args=["stash", "push", "--include-untracked", "-m", stash_name])
+    out.write(
+        f"Stashed your uncommitted changes as {stash_name!r}.\n"
+        f"  Restore them with: git -C {shlex.quote(str(repo))} stash pop\n"
+        "  (`git stash list` shows it if you stash anything else meanwhile)."
+    )

@@ -1,11 +1,11 @@
-"""Raw telemetry events as browsers and REST clients send them (seed: TelemetryEvent)."""
+"""Raw telemetry events as browsers and REST clients send them."""
 
 from django.db import models
 from django.utils import timezone
 
 
 class EventType(models.TextChoices):
-    """The seed's event taxonomy; TELEMETRY["EXTRA_EVENT_TYPES"] may allow more."""
+    """The built-in event taxonomy; TELEMETRY["EXTRA_EVENT_TYPES"] may allow more."""
 
     PAGE_VIEW = "page_view", "Page view"
     ACTION = "action", "Action"
@@ -60,8 +60,9 @@ class TelemetryEvent(models.Model):
 class TelemetryAggregate(models.Model):
     """Events of one hour with the same type, page and device type: counts and duration totals.
 
-    Rebuilt from raw events by `aggregate_telemetry` and kept indefinitely, so metrics outlive
-    the raw events' retention. `hour` is the start of the UTC hour.
+    Kept current from raw events by the `telemetry.rollup` Celery task (`aggregate_telemetry`
+    rebuilds a window) and kept indefinitely, so metrics outlive the raw events' retention.
+    `hour` is the start of the UTC hour.
     """
 
     hour = models.DateTimeField()

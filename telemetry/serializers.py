@@ -10,7 +10,7 @@ MAX_DURATION_MS = 24 * 60 * 60 * 1000
 
 
 def allowed_event_types() -> list[str]:
-    """Return the event types the service records: the seed's taxonomy plus the configured."""
+    """Return the event types the service records: the built-in taxonomy plus the configured."""
     return list(EventType.values) + list(settings.TELEMETRY["EXTRA_EVENT_TYPES"])
 
 
@@ -27,7 +27,7 @@ class EventTypeField(serializers.ChoiceField):
 
 
 class TelemetryEventSerializer(serializers.Serializer):
-    """One event of a batch, in the seed's camelCase; every field but `type` is optional."""
+    """One event of a batch, in the API's camelCase; every field but `type` is optional."""
 
     type = EventTypeField()
     page = serializers.CharField(max_length=2048, required=False, allow_blank=True)

@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
@@ -14,7 +14,7 @@ from common.privacy import (
     scrub_short_text,
     scrub_url,
 )
-from common.retention import delete_in_batches
+from common.retention import retention_cutoff, retention_purge
 from common.useragent import user_agent_traits
 from telemetry.models import TelemetryEvent
 
@@ -116,8 +116,6 @@ def _copy_rows(rows: list[tuple]) -> None:
 
 def event_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
     """Delete raw events older than TELEMETRY_RETENTION_DAYS; aggregates are kept."""
-    cutoff = timezone.now() - timedelta(days=settings.TELEMETRY_RETENTION_DAYS)
+    cutoff = retention_cutoff(days=settings.TELEMETRY_RETENTION_DAYS)
     expired = TelemetryEvent.objects.filter(created_at__lt=cutoff)
-    if dry_run:
-        return expired.count()
-    return delete_in_batches(expired, batch_size=batch_size, progress=progress)
+    return retention_purge(expired, dry_run=dry_run, batch_size=batch_size, progress=progress)

@@ -15,6 +15,20 @@ from tests.factories import UserFactory
 from tests.servers import ScriptedReceiver, free_port
 
 
+def pytest_report_header(config):
+    """Say which database the run uses, and why."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    name = database["TEST"].get("NAME") or f"test_{database['NAME']}"
+    where = (
+        f"{database['HOST']}:{database['PORT']}/{name}"
+        if connection.vendor == "postgresql"
+        else name
+    )
+    return f"database: {connection.vendor} at {where} ({settings.TEST_DATABASE_REASON})"
+
+
 @pytest.fixture(autouse=True)
 def clean_cache():
     """Start every test with empty rate-limit counters."""

@@ -2,14 +2,12 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from common.api import ApiError
-from common.retention import delete_in_batches
+from common.retention import retention_cutoff, retention_purge
 from errors.ingest import ErrorReportInput, error_report
 from errors.models import ClientKey, SentryEventLink
 from errors.sentry.envelope import Envelope, json_object
@@ -167,8 +165,6 @@ def sentry_store_ingest(*, body: bytes, client_key: ClientKey, request_user_agen
 
 def sentry_event_link_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
     """Delete event-to-error links older than ERROR_RETENTION_DAYS."""
-    cutoff = timezone.now() - timedelta(days=settings.ERROR_RETENTION_DAYS)
+    cutoff = retention_cutoff(days=settings.ERROR_RETENTION_DAYS)
     expired = SentryEventLink.objects.filter(created_at__lt=cutoff)
-    if dry_run:
-        return expired.count()
-    return delete_in_batches(expired, batch_size=batch_size, progress=progress)
+    return retention_purge(expired, dry_run=dry_run, batch_size=batch_size, progress=progress)

@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from common import retention
 from common.management.commands import purge_expired
-from common.retention import delete_in_batches, retention_purgers
+from common.retention import (
+    delete_in_batches,
+    retention_cutoff,
+    retention_purge,
+    retention_purgers,
+)
 from common.tasks import purge_expired_task
 from telemetry.models import TelemetryEvent
 from tests.factories import TelemetryEventFactory
@@ -150,3 +155,15 @@ def test_purge_expired_task__runs_the_purge_and_is_scheduled_daily(settings):
     assert schedule["task"] == "common.purge_expired"
     once_a_day = schedule["schedule"]
     assert (len(once_a_day.hour), len(once_a_day.minute), len(once_a_day.day_of_week)) == (1, 1, 7)
+
+
+def test_retention_purge__counts_with_dry_run_and_deletes_without():
+    now = timezone.now()
+    old = TelemetryEventFactory(created_at=now - timedelta(days=2)).pk
+    kept = TelemetryEventFactory(created_at=now).pk
+    expired = TelemetryEvent.objects.filter(created_at__lt=retention_cutoff(days=1))
+
+    assert retention_purge(expired, dry_run=True, batch_size=10) == 1
+    assert set(TelemetryEvent.objects.values_list("pk", flat=True)) == {old, kept}
+    assert retention_purge(expired, dry_run=False, batch_size=10) == 1
+    assert list(TelemetryEvent.objects.values_list("pk", flat=True)) == [kept]

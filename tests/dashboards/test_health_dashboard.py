@@ -34,7 +34,7 @@ def test_health_dashboard__empty_database_shows_checks_and_an_empty_history(
 def test_health_dashboard__history_charts_read_the_stored_checks(admin_client_logged_in):
     first = health_check_run(store=True)
     second = health_check_run(store=True)
-    old = HealthSnapshot.objects.get(pk=first["snapshotId"])
+    old = HealthSnapshot.objects.get(pk=first.snapshot_id)
     old.created_at = timezone.now() - timedelta(hours=2)
     old.error_rate = 3.5
     old.save()
@@ -47,7 +47,7 @@ def test_health_dashboard__history_charts_read_the_stored_checks(admin_client_lo
     history = json.loads(embedded.group(1))
     assert history["errorRate"] == [3.5, 0.0]
     assert len(history["labels"]) == 2
-    assert history["databaseLatencyMs"][1] == second["database"]["latencyMs"]
+    assert history["databaseLatencyMs"][1] == second.database.latency_ms
     assert "2 stored checks" in html
     week = admin_client_logged_in.get(URL, {"window": "7d"}).content.decode()
     assert "3 stored checks" in week

@@ -1,4 +1,4 @@
-"""GET /api/health/extended: every field, the seed's thresholds, 503, bounded probes."""
+"""GET /api/health/extended: every field, the default thresholds, 503, bounded probes."""
 
 import time
 from datetime import timedelta

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from health.models import HealthStatus
 from health.probes import status_at_least
+from health.serializers import HealthDocumentSerializer
 from health.services import health_check_run
 
 
@@ -21,11 +22,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fail_on, **options):
-        document = health_check_run(store=False)
-        self.stdout.write(json.dumps(document, indent=2))
-        if status_at_least(document["status"], fail_on):
+        report = health_check_run(store=False)
+        self.stdout.write(json.dumps(HealthDocumentSerializer(report).data, indent=2))
+        if status_at_least(report.status, fail_on):
             raise CommandError(
-                f"Health is {document['status']} (failing at {fail_on}): "
-                + ("; ".join(document["reasons"]) or "see the document."),
+                f"Health is {report.status} (failing at {fail_on}): "
+                + ("; ".join(report.reasons) or "see the document."),
                 returncode=1,
             )

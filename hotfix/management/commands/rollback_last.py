@@ -1,30 +1,18 @@
 """Revert the last commit with a new commit, after showing it and asking."""
 
-from pathlib import Path
-
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-
-from hotfix.git import HotfixError
-from hotfix.selectors import repository_root
 from hotfix.services import commit_last_revert
-from hotfix.terminal import confirm_on_stdin
+from hotfix.terminal import CheckoutCommand
 
 
-class Command(BaseCommand):
+class Command(CheckoutCommand):
     help = (
         "Show the last commit, stash local changes and revert it with a new commit "
         "(history is never rewritten); push only with --push."
     )
+    repo_help = "The checkout to roll back (default: this project's own)."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--repo",
-            type=Path,
-            default=settings.BASE_DIR,
-            help="The checkout to roll back (default: this project's own).",
-        )
-        parser.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
+        super().add_arguments(parser)
         parser.add_argument(
             "--push", action="store_true", help="Push the revert commit to the remote."
         )
@@ -35,14 +23,7 @@ class Command(BaseCommand):
             help="For a merge commit: the parent number to keep (usually 1).",
         )
 
-    def handle(self, *args, repo, yes, push, mainline, **options):
-        try:
-            commit_last_revert(
-                repo=repository_root(path=repo.resolve()),
-                confirm=(lambda question: True) if yes else confirm_on_stdin(self.stdout),
-                out=self.stdout,
-                push=push,
-                mainline=mainline,
-            )
-        except HotfixError as error:
-            raise CommandError(error.message, returncode=error.returncode) from error
+    def run(self, *, repo, confirm, push, mainline, **options):
+        commit_last_revert(
+            repo=repo, confirm=confirm, out=self.stdout, push=push, mainline=mainline
+        )
