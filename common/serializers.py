@@ -1,5 +1,8 @@
-"""Serializer fields every ingestion endpoint shares, and the base of camelCase answers."""
+"""Serializer fields every ingestion endpoint shares, and the two camelCase crossings: validated
+camelCase data into a snake_case domain value, and snake_case values into camelCase answers."""
 
+import dataclasses
+import functools
 import re
 
 from rest_framework import serializers
@@ -21,6 +24,29 @@ class MetadataField(serializers.DictField):
 
 
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+@functools.cache
+def _camel_case_keys(cls) -> tuple[tuple[str, str, bool], ...]:
+    keys = []
+    for field in dataclasses.fields(cls):
+        head, *words = field.name.split("_")
+        has_default = field.default is not dataclasses.MISSING
+        keys.append((field.name, head + "".join(word.capitalize() for word in words), has_default))
+    return tuple(keys)
+
+
+def dataclass_from_camel_case(cls, data: dict):
+    """Return the `cls` dataclass that validated camelCase `data` describes: each field from its
+    camelCase key (`user_agent` from `userAgent`); a key that is missing, None or blank leaves an
+    optional field at its default."""
+    values = {}
+    for name, key, has_default in _camel_case_keys(cls):
+        value = data.get(key)
+        if has_default and (value is None or value == ""):
+            continue
+        values[name] = data[key] if value is None else value
+    return cls(**values)
 
 
 class CamelCaseSerializer(serializers.Serializer):

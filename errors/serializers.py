@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from common.serializers import CamelCaseSerializer, MetadataField
+from common.serializers import CamelCaseSerializer, MetadataField, dataclass_from_camel_case
 from errors.ingest import ErrorReportInput
 from errors.models import ErrorStatus, Severity
 from errors.services import SETTABLE_STATUSES
@@ -56,20 +56,7 @@ class ErrorReportSerializer(serializers.Serializer):
 
 def error_report_input(data: dict) -> ErrorReportInput:
     """Return the report that the validated data of ErrorReportSerializer describes."""
-    return ErrorReportInput(
-        error_type=data["errorType"],
-        message=data["message"],
-        stack=data.get("stack") or "",
-        page=data.get("page") or "",
-        severity=data.get("severity") or Severity.ERROR,
-        user_id=data.get("userId") or "",
-        session_id=data.get("sessionId") or "",
-        build_id=data.get("buildId") or "",
-        environment=data.get("environment") or "",
-        user_agent=data.get("userAgent") or "",
-        metadata=data.get("metadata"),
-        fingerprint=data.get("fingerprint") or "",
-    )
+    return dataclass_from_camel_case(ErrorReportInput, data)
 
 
 class ErrorReportResultSerializer(serializers.Serializer):

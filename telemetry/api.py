@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from common.api import ApiError, PublicApi
 from common.ingest import ingest_object_read, ingest_schema
+from common.serializers import dataclass_from_camel_case
 from telemetry.selectors import telemetry_metrics
 from telemetry.serializers import (
     TelemetryBatchResultSerializer,
@@ -23,25 +24,6 @@ _NO_EVENTS_LIST = 'The body must be a JSON object with an "events" list.'
 def recording_enabled() -> bool:
     """Return whether telemetry is recorded (ENABLE_ANALYTICS / TELEMETRY_ENABLED)."""
     return bool(settings.TELEMETRY["ENABLED"])
-
-
-def _new_event(data: dict) -> NewEvent:
-    """Return one validated camelCase event as the service's value."""
-    return NewEvent(
-        type=data["type"],
-        page=data.get("page") or "",
-        action=data.get("action") or "",
-        duration=data.get("duration"),
-        metadata=data.get("metadata"),
-        user_agent=data.get("userAgent") or "",
-        platform=data.get("platform") or "",
-        session_id=data.get("sessionId") or "",
-        user_id=data.get("userId") or "",
-        anonymous_id=data.get("anonymousId") or "",
-        device_type=data.get("deviceType") or "",
-        region=data.get("region") or "",
-        timestamp=data.get("timestamp"),
-    )
 
 
 class TelemetryBatchRecordApi(PublicApi):
@@ -84,7 +66,7 @@ class TelemetryBatchRecordApi(PublicApi):
 
         valid, errors = events_validate(events=events)
         recorded = event_batch_record(
-            events=[_new_event(data) for data in valid],
+            events=[dataclass_from_camel_case(NewEvent, data) for data in valid],
             request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(
