@@ -8,8 +8,9 @@ from rest_framework.response import Response
 from common.api import ApiError, PublicApi
 from common.ingest import ingest_admit, ingest_schema
 from common.json_input import JsonBodyParser
+from common.serializers import dataclass_from_camel_case
 from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
-from feedback.services import feedback_submit
+from feedback.services import NewFeedback, feedback_submit
 
 
 class FeedbackSubmitApi(PublicApi):
@@ -34,7 +35,7 @@ class FeedbackSubmitApi(PublicApi):
         serializer = FeedbackSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         feedback = feedback_submit(
-            data=serializer.validated_data,
+            feedback=dataclass_from_camel_case(NewFeedback, serializer.validated_data),
             request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from feedback.models import FeedbackSubmission
-from feedback.services import feedback_submit
+from feedback.services import NewFeedback, feedback_submit
 
 DEMO_FEEDBACK = [
     ("bug", "The save button on the settings page does nothing.", "/settings"),
@@ -19,7 +19,7 @@ def demo_feedback_generate(
     """Submit a few bug reports (each filing a UserReport error) and other feedback."""
     for category, message, page in DEMO_FEEDBACK:
         feedback_submit(
-            data={"message": message, "category": category, "page": page},
+            feedback=NewFeedback(message=message, category=category, page=page),
             request_user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) Mobile",
         )
     return f"{len(DEMO_FEEDBACK)} feedback submissions"

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from common.privacy import (
     scrub_url,
 )
 from common.retention import retention_cutoff
+from common.serializers import dataclass_from_camel_case
 from feedback.models import FeedbackCategory, FeedbackStatus, FeedbackSubmission
 from feedback.serializers import MAX_MESSAGE_LENGTH, FeedbackSubmitSerializer, Screenshot
 
@@ -32,44 +34,62 @@ def screenshot_store(*, screenshot: Screenshot) -> str:
     return default_storage.save(name, ContentFile(screenshot.content))
 
 
+@dataclass(frozen=True)
+class NewFeedback:
+    """One validated submission, before scrubbing ('' or None: not sent)."""
+
+    message: str
+    category: str = FeedbackCategory.BUG
+    page: str = ""
+    user_agent: str = ""
+    email: str = ""
+    user_id: str = ""
+    session_id: str = ""
+    metadata: dict | None = None
+    screenshot: Screenshot | None = None
+
+
 def feedback_submit(
-    *, data: dict, request_user_agent: str = "", error=None, error_pending: bool = False
+    *,
+    feedback: NewFeedback,
+    request_user_agent: str = "",
+    error=None,
+    error_pending: bool = False,
 ) -> FeedbackSubmission:
     """Store a validated submission, scrubbed; a bug report also files a `UserReport` error.
 
-    `data` is the validated data of FeedbackSubmitSerializer. An `error` given (the ErrorLog
+    An `error` given (the ErrorLog
     of the Sentry event the feedback is about) is linked instead of filing a new one; with
     `error_pending` (that event has not arrived yet) none is filed and the link comes later. The
     screenshot is written to storage first and removed again if the database refuses the
     rows, so a failed submission leaves nothing behind.
     """
-    user_agent = scrub_short_text(data.get("userAgent") or request_user_agent or "", max_length=512)
-    metadata = data.get("metadata")
+    user_agent = scrub_short_text(feedback.user_agent or request_user_agent, max_length=512)
     screenshot_name = (
-        screenshot_store(screenshot=data["screenshot"]) if data.get("screenshot") else ""
+        screenshot_store(screenshot=feedback.screenshot) if feedback.screenshot else ""
     )
     try:
         with transaction.atomic():
-            feedback = FeedbackSubmission.objects.create(
-                message=scrub_text(data["message"], max_length=MAX_MESSAGE_LENGTH),
-                category=data.get("category") or FeedbackCategory.BUG,
-                page=scrub_url(data.get("page") or ""),
+            submission = FeedbackSubmission.objects.create(
+                message=scrub_text(feedback.message, max_length=MAX_MESSAGE_LENGTH),
+                category=feedback.category,
+                page=scrub_url(feedback.page),
                 user_agent=user_agent,
-                email=data.get("email") or "",
-                user_id=scrub_identifier(data.get("userId") or ""),
-                session_id=scrub_identifier(data.get("sessionId") or ""),
-                metadata=scrub_data(metadata) if metadata is not None else None,
+                email=feedback.email,
+                user_id=scrub_identifier(feedback.user_id),
+                session_id=scrub_identifier(feedback.session_id),
+                metadata=scrub_data(feedback.metadata) if feedback.metadata is not None else None,
                 screenshot=screenshot_name,
                 error=error,
             )
-            if error is None and not error_pending and feedback.category == FeedbackCategory.BUG:
-                feedback.error = _error_for_bug_report(feedback)
-                feedback.save(update_fields=["error"])
+            if error is None and not error_pending and submission.category == FeedbackCategory.BUG:
+                submission.error = _error_for_bug_report(submission)
+                submission.save(update_fields=["error"])
     except BaseException:
         if screenshot_name:
             default_storage.delete(screenshot_name)
         raise
-    return feedback
+    return submission
 
 
 def _error_for_bug_report(feedback: FeedbackSubmission):
@@ -158,7 +178,7 @@ def feedback_from_sentry(
         )
         serializer.is_valid(raise_exception=True)
     return feedback_submit(
-        data=serializer.validated_data,
+        feedback=dataclass_from_camel_case(NewFeedback, serializer.validated_data),
         request_user_agent=request_user_agent,
         error=error,
         error_pending=error is None and bool(associated_event_id),
