@@ -26,14 +26,18 @@ class MetadataField(serializers.DictField):
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+def camel_case(name: str) -> str:
+    """Return the camelCase spelling of a snake_case name (`user_agent` → `userAgent`)."""
+    head, *words = name.split("_")
+    return head + "".join(word.capitalize() for word in words)
+
+
 @functools.cache
 def _camel_case_keys(cls) -> tuple[tuple[str, str, bool], ...]:
-    keys = []
-    for field in dataclasses.fields(cls):
-        head, *words = field.name.split("_")
-        has_default = field.default is not dataclasses.MISSING
-        keys.append((field.name, head + "".join(word.capitalize() for word in words), has_default))
-    return tuple(keys)
+    return tuple(
+        (field.name, camel_case(field.name), field.default is not dataclasses.MISSING)
+        for field in dataclasses.fields(cls)
+    )
 
 
 def dataclass_from_camel_case(cls, data: dict):
@@ -66,3 +70,10 @@ class CamelCaseSerializer(serializers.Serializer):
                 if snake != name:
                     field.source = snake
         return fields
+
+
+class CamelCaseKeysField(serializers.DictField):
+    """A dict with snake_case keys, written with camelCase keys."""
+
+    def to_representation(self, value):
+        return super().to_representation({camel_case(key): item for key, item in value.items()})

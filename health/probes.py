@@ -87,7 +87,7 @@ def database_probe() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         cursor.fetchone()
-    return {"latencyMs": elapsed_ms(started)}
+    return {"latency_ms": elapsed_ms(started)}
 
 
 def cache_probe() -> dict:
@@ -101,7 +101,7 @@ def cache_probe() -> dict:
     latency = elapsed_ms(started)
     if value != "ok":
         raise RuntimeError("the value written to the cache could not be read back")
-    return {"latencyMs": latency, "backend": cache.__class__.__name__}
+    return {"latency_ms": latency, "backend": cache.__class__.__name__}
 
 
 def broker_transport() -> str:
@@ -133,7 +133,7 @@ def broker_probe(*, timeout_seconds: float) -> dict:
             broker.ensure_connection(
                 max_retries=1, interval_start=0, interval_step=0, timeout=timeout_seconds
             )
-    return {"latencyMs": elapsed_ms(started), "transport": transport}
+    return {"latency_ms": elapsed_ms(started), "transport": transport}
 
 
 def _writable(folder: Path) -> bool:
@@ -151,7 +151,7 @@ class ProbeBatch:
 
     Start them, do other work in the calling thread, then collect with `results()`. A probe
     that raises or misses the deadline yields `{"error": "..."}`; every result carries
-    `durationMs`. Threads still running at the deadline are abandoned, not waited for.
+    `duration_ms`. Threads still running at the deadline are abandoned, not waited for.
     """
 
     def __init__(self, probes: dict[str, Callable[[], dict]], *, timeout_seconds: float):
@@ -175,7 +175,7 @@ class ProbeBatch:
             except FutureTimeoutError:
                 results[name] = {
                     "error": f"no answer within {self._timeout_seconds:g} s",
-                    "durationMs": round(self._timeout_seconds * 1000, 2),
+                    "duration_ms": round(self._timeout_seconds * 1000, 2),
                 }
         self._executor.shutdown(wait=False, cancel_futures=True)
         return results
@@ -187,7 +187,7 @@ def _timed(probe: Callable[[], dict]) -> dict:
         result = probe()
     except Exception as error:
         result = {"error": describe_failure(error)}
-    result["durationMs"] = elapsed_ms(started)
+    result["duration_ms"] = elapsed_ms(started)
     return result
 
 

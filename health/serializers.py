@@ -4,6 +4,7 @@ from datetime import datetime
 
 from rest_framework import serializers
 
+from common.serializers import CamelCaseKeysField
 from health.models import HealthStatus
 
 
@@ -129,7 +130,7 @@ class HealthDocumentSerializer(serializers.Serializer):
     sentry = _SentrySerializer(source="*")
     periodicCheck = _PeriodicCheckSerializer(source="periodic_check")
     reasons = serializers.ListField(child=serializers.CharField())
-    timings = serializers.DictField(child=serializers.FloatField(), help_text="Milliseconds.")
+    timings = CamelCaseKeysField(child=serializers.FloatField(), help_text="Milliseconds.")
 
 
 class HealthCronResultSerializer(HealthDocumentSerializer):

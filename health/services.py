@@ -163,7 +163,7 @@ def health_check_run(*, store: bool) -> HealthReport:
         )
 
     timings = figures.timings
-    timings.update(cache=probed["cache"]["durationMs"], broker=probed["broker"]["durationMs"])
+    timings.update(cache=probed["cache"]["duration_ms"], broker=probed["broker"]["duration_ms"])
     timings["total"] = probes.elapsed_ms(started)
     report = HealthReport(
         status=probes.status_worst(*statuses),
@@ -220,7 +220,7 @@ def _component(name: str, result: dict, reasons: list[str]) -> ComponentCheck:
     if "error" in result:
         reasons.append(f"The {name} did not answer: {result['error']}")
         return ComponentCheck(status=HealthStatus.UNHEALTHY, latency_ms=None, **details)
-    return ComponentCheck(status=HealthStatus.HEALTHY, latency_ms=result["latencyMs"], **details)
+    return ComponentCheck(status=HealthStatus.HEALTHY, latency_ms=result["latency_ms"], **details)
 
 
 def _database_figures(*, now: datetime, timeout_seconds: float) -> _DatabaseFigures:
@@ -245,9 +245,9 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> _DatabaseFigu
                     since=now - timedelta(minutes=SESSION_WINDOW_MINUTES)
                 ),
             )
-            errors, total = timed("errorRate", lambda: _error_counts(now=now))
-            critical = timed("criticalErrors", error_open_critical_count)
-            latest = timed("periodicCheck", health_snapshot_latest)
+            errors, total = timed("error_rate", lambda: _error_counts(now=now))
+            critical = timed("critical_errors", error_open_critical_count)
+            latest = timed("periodic_check", health_snapshot_latest)
             alerts = timed(
                 "alerts",
                 lambda: alert_delivery_summary(
@@ -257,7 +257,7 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> _DatabaseFigu
     except DatabaseError as error:
         return _database_unanswered(error=error, now=now, timings=timings)
 
-    latency = database["latencyMs"]
+    latency = database["latency_ms"]
     database_status = probes.status_for_value(latency, limits=config["DATABASE_LATENCY_MS"])
     if database_status != HealthStatus.HEALTHY:
         reasons.append(
