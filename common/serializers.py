@@ -77,3 +77,10 @@ class CamelCaseKeysField(serializers.DictField):
 
     def to_representation(self, value):
         return super().to_representation({camel_case(key): item for key, item in value.items()})
+
+
+class IsoDateTimeField(serializers.DateTimeField):
+    """A date-time written as Python's isoformat(): "+00:00", not DRF's "Z"."""
+
+    def to_representation(self, value):
+        return value.isoformat()

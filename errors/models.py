@@ -47,6 +47,10 @@ class ErrorStatus(models.TextChoices):
     REGRESSED = "regressed", "Regressed"
 
 
+# The statuses a person may set; `new` is where groups start and `regressed` is set by reports.
+SETTABLE_STATUSES = (ErrorStatus.ACKNOWLEDGED, ErrorStatus.RESOLVED, ErrorStatus.IGNORED)
+
+
 class ReportContext(models.Model):
     """The context a report carries: an occurrence keeps its own, a group its latest report's
     (and its highest severity)."""

@@ -2,10 +2,14 @@
 
 from rest_framework import serializers
 
-from common.serializers import CamelCaseSerializer, MetadataField, dataclass_from_camel_case
+from common.serializers import (
+    CamelCaseSerializer,
+    IsoDateTimeField,
+    MetadataField,
+    dataclass_from_camel_case,
+)
 from errors.ingest import ErrorReportInput
-from errors.models import ErrorStatus, Severity
-from errors.services import SETTABLE_STATUSES
+from errors.models import SETTABLE_STATUSES, ErrorStatus, Severity
 
 MAX_LIST_LIMIT = 200
 
@@ -161,3 +165,20 @@ class ErrorUpdateSerializer(serializers.Serializer):
         if status is None:
             attrs["status"] = ErrorStatus.RESOLVED if resolved else ErrorStatus.ACKNOWLEDGED
         return attrs
+
+
+class ErrorAlertSerializer(CamelCaseSerializer):
+    """The payload of an error's alert (new critical error, regression, spike)."""
+
+    errorId = serializers.CharField(source="pk")
+    errorType = serializers.CharField()
+    message = serializers.CharField()
+    severity = serializers.CharField()
+    status = serializers.CharField()
+    frequency = serializers.IntegerField()
+    usersAffected = serializers.IntegerField()
+    firstSeen = IsoDateTimeField()
+    lastSeen = IsoDateTimeField()
+    buildId = serializers.CharField()
+    environment = serializers.CharField()
+    resolvedInBuild = serializers.CharField()

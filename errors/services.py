@@ -12,15 +12,13 @@ from alerts.services import alert_create
 from common.api import ApiError
 from common.retention import delete_in_batches, retention_cutoff, retention_purge
 from errors.models import (
+    SETTABLE_STATUSES,
     ErrorHourlyCount,
     ErrorLog,
     ErrorOccurrence,
     ErrorStatus,
     ErrorStatusChange,
 )
-
-# The statuses a person may set; `new` is where groups start and `regressed` is set by reports.
-SETTABLE_STATUSES = (ErrorStatus.ACKNOWLEDGED, ErrorStatus.RESOLVED, ErrorStatus.IGNORED)
 
 
 def error_status_set(*, error_ids: list[int], status: str, source: str, by=None) -> list[ErrorLog]:
@@ -85,6 +83,9 @@ def error_alert_create(*, error: ErrorLog, kind: str) -> bool:
     The interval decides whether an alert is made; once made, its delivery is retried until
     the receiver takes it (alerts.services), so the interval never drops an alert.
     """
+    # Imported here: errors.serializers needs errors.ingest, which needs this module.
+    from errors.serializers import ErrorAlertSerializer
+
     now = timezone.now()
     interval = timedelta(seconds=settings.ERRORS["ALERT_INTERVAL_SECONDS"])
     with transaction.atomic():
@@ -99,20 +100,7 @@ def error_alert_create(*, error: ErrorLog, kind: str) -> bool:
         alert_create(
             kind=kind,
             title=f"{ALERT_TITLES.get(kind, kind)}: {error.error_type}: {error.message[:120]}",
-            payload={
-                "errorId": str(error.pk),
-                "errorType": error.error_type,
-                "message": error.message,
-                "severity": error.severity,
-                "status": error.status,
-                "frequency": error.frequency,
-                "usersAffected": error.users_affected,
-                "firstSeen": error.first_seen.isoformat(),
-                "lastSeen": error.last_seen.isoformat(),
-                "buildId": error.build_id,
-                "environment": error.environment,
-                "resolvedInBuild": error.resolved_in_build,
-            },
+            payload=dict(ErrorAlertSerializer(error).data),
         )
     return True
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from rest_framework import serializers
 
-from common.serializers import CamelCaseKeysField
+from common.serializers import CamelCaseKeysField, CamelCaseSerializer, IsoDateTimeField
 from health.models import HealthStatus
 
 
@@ -137,3 +137,14 @@ class HealthCronResultSerializer(HealthDocumentSerializer):
     """The document of a stored check; `snapshotId` is null when it could not be stored."""
 
     snapshotId = serializers.IntegerField(source="snapshot_id", allow_null=True)
+
+
+class HealthAlertSerializer(CamelCaseSerializer):
+    """The payload of a health status change's alert."""
+
+    status = serializers.CharField()
+    previousStatus = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    checkedAt = IsoDateTimeField()
+    snapshotId = serializers.IntegerField()
+    health = serializers.JSONField()

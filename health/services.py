@@ -18,7 +18,7 @@ from errors.selectors import error_occurrence_count_since, error_open_critical_c
 from health import probes
 from health.models import HealthSnapshot, HealthStatus
 from health.selectors import health_snapshot_latest
-from health.serializers import HealthDocumentSerializer
+from health.serializers import HealthAlertSerializer, HealthDocumentSerializer
 from telemetry.selectors import telemetry_active_sessions_since, telemetry_event_counts_since
 
 SESSION_WINDOW_MINUTES = 5
@@ -406,14 +406,18 @@ def health_alert_create(*, snapshot: HealthSnapshot) -> list:
         kind="health.status_changed",
         title=title,
         enqueue=False,
-        payload={
-            "status": snapshot.status,
-            "previousStatus": previous,
-            "reasons": snapshot.document.get("reasons", []),
-            "checkedAt": snapshot.created_at.isoformat(),
-            "snapshotId": snapshot.pk,
-            "health": snapshot.document,
-        },
+        payload=dict(
+            HealthAlertSerializer(
+                {
+                    "status": snapshot.status,
+                    "previous_status": previous,
+                    "reasons": snapshot.document.get("reasons", []),
+                    "checked_at": snapshot.created_at,
+                    "snapshot_id": snapshot.pk,
+                    "health": snapshot.document,
+                }
+            ).data
+        ),
     )
 
 

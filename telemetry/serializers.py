@@ -3,7 +3,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from common.serializers import CamelCaseSerializer, MetadataField
+from common.serializers import CamelCaseSerializer, IsoDateTimeField, MetadataField
 from telemetry.models import DeviceType, EventType
 
 MAX_DURATION_MS = 24 * 60 * 60 * 1000
@@ -105,13 +105,6 @@ class TelemetryMetricsQuerySerializer(serializers.Serializer):
         },
     )
     type = EventTypeField(required=False, help_text="Only events of this type.")
-
-
-class IsoDateTimeField(serializers.DateTimeField):
-    """A date-time written as Python's isoformat(): "+00:00", not DRF's "Z"."""
-
-    def to_representation(self, value):
-        return value.isoformat()
 
 
 class TopPageSerializer(serializers.Serializer):
