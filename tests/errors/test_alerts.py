@@ -44,6 +44,22 @@ def test_alert__new_critical_group_posts_json_to_the_webhook_once(
     assert sent[0]["errorId"] == str(ErrorLog.objects.get(error_type="DbDown").pk)
     # The alert describes the group as it was when the alert was made: its first report.
     assert (sent[0]["severity"], sent[0]["frequency"]) == ("critical", 1)
+    error = ErrorLog.objects.get(error_type="DbDown")
+    assert {key: value for key, value in sent[0].items() if key not in ("kind", "title")} == {
+        "errorId": str(error.pk),
+        "errorType": "DbDown",
+        "message": "no db",
+        "severity": "critical",
+        "status": error.status,
+        "frequency": 1,
+        "usersAffected": error.users_affected,
+        "firstSeen": error.first_seen.isoformat(),
+        "lastSeen": sent[0]["lastSeen"],
+        "buildId": error.build_id,
+        "environment": error.environment,
+        "resolvedInBuild": "",
+    }
+    assert sent[0]["lastSeen"].endswith("+00:00")
 
 
 def test_alert__regression_is_sent_and_a_same_build_report_is_not(
