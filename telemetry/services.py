@@ -19,7 +19,8 @@ from common.useragent import user_agent_traits
 from telemetry.models import TelemetryEvent
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass is built at twice the cost, and a batch builds a hundred.
+@dataclass(slots=True)
 class NewEvent:
     """One validated event of a batch, before enrichment and scrubbing ('' or None: not sent)."""
 
