@@ -159,3 +159,21 @@ def test_index__leads_with_the_dashboards(staff_page):
     screenshot(page, "admin-index")
     page.locator("#dashboards-summary a", has_text="Metrics").click()
     page.wait_for_url("**/admin/metrics/")
+
+
+def test_error_detail__long_unbroken_message_page_and_build_wrap_within_1280_px(staff_page):
+    error = error_report(
+        report=error_report_input(
+            {
+                "errorType": "UnhandledPromiseRejection",
+                "message": "Request failed: https://payments.example.com/charge?token=" + "a" * 400,
+                "page": "https://shop.example.com/checkout/" + "p" * 400,
+                "buildId": "build-" + "9" * 120,
+            }
+        )
+    )[0]
+    page = staff_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"/admin/errors/{error.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.page_errors == []
