@@ -18,13 +18,6 @@ class _MillisecondsDateTimeField(serializers.DateTimeField):
         return iso_milliseconds(value)
 
 
-class _OffsetDateTimeField(serializers.DateTimeField):
-    """A time as Python writes it, to the microsecond with its +00:00 offset."""
-
-    def to_representation(self, value):
-        return value.isoformat()
-
-
 class _ComponentSerializer(serializers.Serializer):
     # What a part is, or why it failed, appears only where the probe says it.
     _OPTIONAL = ("error", "backend", "transport")
@@ -79,7 +72,7 @@ class _AlertGivenUpSerializer(serializers.Serializer):
     kind = serializers.CharField()
     channel = serializers.CharField(help_text="webhook or email")
     lastError = serializers.CharField(source="last_error")
-    at = _OffsetDateTimeField()
+    at = IsoDateTimeField()
 
 
 class _AlertsSerializer(serializers.Serializer):
