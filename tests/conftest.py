@@ -15,8 +15,14 @@ from tests.factories import UserFactory
 from tests.servers import ScriptedReceiver, free_port
 
 
-def pytest_report_header(config):
-    """Say which database the run uses, and why."""
+def pytest_sessionstart(session):
+    """Say which database the run uses, and why, also under -q (which hides report headers)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(_database_line())
+
+
+def _database_line() -> str:
     from django.conf import settings
 
     database = settings.DATABASES["default"]

@@ -1,24 +1,33 @@
 """The test suite's settings: the project's, on PostgreSQL wherever it is reachable.
 
 With no DATABASE_URL, the tests use PostgreSQL on its default local address (127.0.0.1:5432,
-user PGUSER or postgres, database test_telemetry) when it accepts a connection, so the COPY
+user PGUSER or postgres, database test_telemetry) when it lets that user in, so the COPY
 ingest and the raw-SQL error path run on a laptop as they do in CI. TEST_DATABASE=sqlite runs
 them on the embedded SQLite default instead, whatever DATABASE_URL says.
 """
 
 import os
-import socket
 from pathlib import Path
 
+import psycopg
+
 LOCAL_POSTGRES = ("127.0.0.1", 5432)
+LOCAL_USER = os.environ.get("PGUSER", "postgres")
 
 
-def _local_postgres_listening() -> bool:
+def _local_postgres_accepts_us() -> bool:
+    # A real login, not a bare TCP connect: a server that refuses this user means SQLite.
     try:
-        with socket.create_connection(LOCAL_POSTGRES, timeout=0.5):
-            return True
-    except OSError:
+        psycopg.connect(
+            host=LOCAL_POSTGRES[0],
+            port=LOCAL_POSTGRES[1],
+            user=LOCAL_USER,
+            dbname="postgres",
+            connect_timeout=1,
+        ).close()
+    except psycopg.Error:
         return False
+    return True
 
 
 if os.environ.get("TEST_DATABASE", "").lower() == "sqlite":
@@ -30,14 +39,13 @@ if os.environ.get("TEST_DATABASE", "").lower() == "sqlite":
     TEST_DATABASE_REASON = "TEST_DATABASE=sqlite"
 elif "DATABASE_URL" in os.environ:
     TEST_DATABASE_REASON = "DATABASE_URL"
-elif _local_postgres_listening():
+elif _local_postgres_accepts_us():
     # Set in the environment, not only here, so the servers and workers the tests start use it.
     os.environ["DATABASE_URL"] = (
-        f"postgres://{os.environ.get('PGUSER', 'postgres')}@{LOCAL_POSTGRES[0]}:"
-        f"{LOCAL_POSTGRES[1]}/telemetry"
+        f"postgres://{LOCAL_USER}@{LOCAL_POSTGRES[0]}:{LOCAL_POSTGRES[1]}/telemetry"
     )
     TEST_DATABASE_REASON = "found on its default local address; TEST_DATABASE=sqlite for SQLite"
 else:
-    TEST_DATABASE_REASON = "no DATABASE_URL and no PostgreSQL on 127.0.0.1:5432"
+    TEST_DATABASE_REASON = "no DATABASE_URL, and PostgreSQL on 127.0.0.1:5432 did not let us in"
 
 from config.settings import *  # noqa: E402, F403
