@@ -65,14 +65,14 @@ class ErrorLogAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request)
 
     def _set_status(self, request, queryset, status):
-        error_status_set(
-            error_ids=[error.pk for error in queryset],
+        changed = error_status_set(
+            error_ids=list(queryset.values_list("pk", flat=True)),
             status=status,
             source="from the admin's error list",
             by=request.user,
         )
         self.message_user(
-            request, f"{len(queryset)} error(s) marked {status}.", level=messages.SUCCESS
+            request, f"{len(changed)} error(s) marked {status}.", level=messages.SUCCESS
         )
 
     @admin.action(description="Resolve selected errors", permissions=["change"])

@@ -10,7 +10,6 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from common.api import ApiError
 from common.params import one_of, whole_number
 from errors import selectors as error_selectors
 from errors.models import ErrorStatus, Severity
@@ -138,13 +137,9 @@ def _errors_apply_action(request):
         messages.warning(request, "Choose an action and at least one error.")
         return HttpResponseRedirect(back)
     status = TRIAGE_ACTIONS[action]
-    try:
-        changed = error_status_set(
-            error_ids=ids, status=status, source="from the triage page", by=request.user
-        )
-    except ApiError as refusal:
-        messages.error(request, refusal.message)
-        changed = []
+    changed = error_status_set(
+        error_ids=ids, status=status, source="from the triage page", by=request.user
+    )
     if changed:
         messages.success(request, f"{len(changed)} error(s) marked {status}.")
     return HttpResponseRedirect(back)
