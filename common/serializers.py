@@ -26,6 +26,11 @@ class MetadataField(serializers.DictField):
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+def snake_case(name: str) -> str:
+    """Return the snake_case spelling of a camelCase name (`userAgent` → `user_agent`)."""
+    return _WORD_START.sub("_", name).lower()
+
+
 def camel_case(name: str) -> str:
     """Return the camelCase spelling of a snake_case name (`user_agent` → `userAgent`)."""
     head, *words = name.split("_")
@@ -66,7 +71,7 @@ class CamelCaseSerializer(serializers.Serializer):
         fields = {name: fields.pop(name) for name in self.leading_fields} | fields
         for name, field in fields.items():
             if field.source is None:
-                snake = _WORD_START.sub("_", name).lower()
+                snake = snake_case(name)
                 if snake != name:
                     field.source = snake
         return fields

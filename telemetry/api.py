@@ -7,7 +7,6 @@ from rest_framework.views import APIView
 
 from common.api import ApiError, PublicApi
 from common.ingest import ingest_object_read, ingest_schema
-from common.serializers import dataclass_from_camel_case
 from telemetry.selectors import telemetry_metrics
 from telemetry.serializers import (
     TelemetryBatchResultSerializer,
@@ -15,7 +14,7 @@ from telemetry.serializers import (
     TelemetryMetricsQuerySerializer,
     TelemetryMetricsSerializer,
 )
-from telemetry.services import NewEvent, event_batch_record
+from telemetry.services import event_batch_record
 from telemetry.validation import events_validate
 
 _NO_EVENTS_LIST = 'The body must be a JSON object with an "events" list.'
@@ -66,7 +65,7 @@ class TelemetryBatchRecordApi(PublicApi):
 
         valid, errors = events_validate(events=events)
         recorded = event_batch_record(
-            events=[dataclass_from_camel_case(NewEvent, data) for data in valid],
+            events=valid,
             request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(

@@ -8,7 +8,9 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common.serializers import dataclass_from_camel_case
 from telemetry.serializers import validate_events
+from telemetry.services import NewEvent
 from telemetry.validation import events_validate
 
 pytestmark = pytest.mark.django_db
@@ -114,9 +116,14 @@ def events(draw):
 
 
 def as_client_sees(result):
-    """Return validated data as plain dicts and the errors as the JSON a client receives."""
+    """Return the valid events as the NewEvents stored and the errors as the JSON a client
+    receives (the serializer's validated data crossed into NewEvent as the API would)."""
     valid, errors = result
-    return [dict(data) for data in valid], json.dumps(errors)
+    events = [
+        data if isinstance(data, NewEvent) else dataclass_from_camel_case(NewEvent, data)
+        for data in valid
+    ]
+    return events, json.dumps(errors)
 
 
 def test_fast_validation__seed_example_is_accepted_identically():
@@ -131,7 +138,16 @@ def test_fast_validation__seed_example_is_accepted_identically():
     assert as_client_sees(events_validate(events=[event])) == as_client_sees(
         validate_events([event])
     )
-    assert events_validate(events=[event])[0] == [event]
+    assert events_validate(events=[event])[0] == [
+        NewEvent(
+            type="page_view",
+            page="/flow",
+            session_id="abc123",
+            user_id="user_456",
+            device_type="desktop",
+            metadata={"referrer": "/home"},
+        )
+    ]
 
 
 def test_fast_validation__every_kind_of_refusal_has_the_serializers_messages():
