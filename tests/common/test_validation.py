@@ -49,7 +49,7 @@ def test_telemetry_rules__are_read_from_the_serializer(monkeypatch):
         count = serializers.FloatField(required=False)
 
     monkeypatch.setattr(telemetry_validation, "TelemetryEventSerializer", ShorterPage)
-    rules = {rule[0]: rule[2] for rule in telemetry_validation._rules()}
+    rules = {name: argument for name, _attribute, _check, argument in telemetry_validation._rules()}
     assert rules["page"] == 10
     assert rules["duration"][:2] == (0, 24 * 60 * 60 * 1000)
     monkeypatch.setattr(telemetry_validation, "TelemetryEventSerializer", WithCount)
