@@ -5,11 +5,11 @@ clients in two processes (threads within each, so the generator itself is not th
 spreads them over the ports (one gunicorn per port), and writes every request's start time,
 latency, status, how many items the answer says were stored and the client's number, as JSON.
 Scenarios: `batch` (POST /api/telemetry/batch), `errors` (POST /api/errors over `--distinct`
-errors), `health` (GET /api/health, the cost of an empty API view), and
-the two raw baselines of `errors`, straight to PostgreSQL: `statement` (the very statement the
-service sends for each report, from `--statements`, a JSON list written by bench/report_sql.py)
-and `upsert` (only the group row's INSERT … ON CONFLICT DO UPDATE). Clients stop after
-`--seconds` or as soon as `--stop-file` exists.
+errors), `envelopes` (the Sentry envelope in the file `--envelope` to `--path`, each with its
+own event ID), `health` (GET /api/health, the cost of an empty API view), and the raw baseline
+of `errors`, straight to PostgreSQL: `statement` (the per-report statement from `--statements`,
+a JSON list written by bench/report_sql.py). Clients stop after `--seconds` or as soon as
+`--stop-file` exists.
 """
 
 import argparse
@@ -20,10 +20,11 @@ import os
 import random
 import threading
 import time
+import uuid
 
 import psycopg
 
-from bench.payloads import batch_bodies, error_bodies
+from bench.payloads import ENVELOPE_EVENT_ID, batch_bodies, error_bodies
 
 PATHS = {"batch": "/api/telemetry/batch", "errors": "/api/errors", "health": "/api/health"}
 
@@ -33,13 +34,17 @@ def _running(deadline: float, stop_file: str) -> bool:
 
 
 def _client(options: dict, port: int, bodies: list[bytes], offset: int, results: list) -> None:
-    path, deadline, stop_file = PATHS[options["scenario"]], options["deadline"], options["stop"]
-    method = "GET" if options["scenario"] == "health" else "POST"
+    scenario, deadline, stop_file = options["scenario"], options["deadline"], options["stop"]
+    path = options["path"] or PATHS[scenario]
+    method = "GET" if scenario == "health" else "POST"
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
     rng = random.Random(offset)
     while _running(deadline, stop_file):
         body = bodies[rng.randrange(len(bodies))]
+        if scenario == "envelopes":
+            # A resent event ID is counted once: every envelope is a new event.
+            body = body.replace(ENVELOPE_EVENT_ID.encode(), uuid.uuid4().hex.encode())
         started = time.monotonic()
         try:
             connection.request(method, path, body=body, headers=headers)
@@ -56,37 +61,6 @@ def _client(options: dict, port: int, bodies: list[bytes], offset: int, results:
             stored = json.loads(answer).get("recorded", 1)
         results.append((time.time() - latency, latency, status, stored, offset))
     connection.close()
-
-
-def _upsert_client(options: dict, _port: int, _bodies: list, offset: int, results: list) -> None:
-    """Run the raw equivalent of one error report: a single upsert of its group row."""
-    rng = random.Random(offset)
-    table, template = options["table"], options["template_id"]
-    with psycopg.connect(options["database_url"], autocommit=True) as connection:
-        columns = [
-            row[0]
-            for row in connection.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "AND column_name NOT IN ('id', 'fingerprint') ORDER BY ordinal_position",
-                [table],
-            )
-        ]
-        listed = ", ".join(columns)
-        selected = ", ".join("1" if column == "frequency" else column for column in columns)
-        statement = (
-            f"INSERT INTO {table} ({listed}, fingerprint) SELECT {selected}, %s "
-            f"FROM errors_errorlog WHERE id = %s ON CONFLICT (fingerprint) DO UPDATE SET "
-            f"frequency = {table}.frequency + 1, last_seen = now(), page = excluded.page, "
-            "metadata = excluded.metadata"
-        )
-        _execute_until_done(
-            options,
-            results,
-            offset,
-            lambda: connection.execute(
-                statement, [f"bench-{rng.randrange(options['distinct'])}", template]
-            ),
-        )
 
 
 def _statement_client(options: dict, _port: int, statements: list, offset: int, results: list):
@@ -125,13 +99,15 @@ def _process(args: tuple) -> list:
         bodies = batch_bodies(count=50, events_per_batch=options["events"], seed=seed)
     elif options["scenario"] == "errors":
         bodies = error_bodies(distinct=options["distinct"])
+    elif options["scenario"] == "envelopes":
+        with open(options["envelope"], "rb") as envelope:
+            bodies = [envelope.read()]
     elif options["scenario"] == "health":
         bodies = [None]
     elif options["scenario"] == "statement":
         with open(options["statements"]) as statements:
             bodies = json.load(statements)
-    targets = {"upsert": _upsert_client, "statement": _statement_client}
-    target = targets.get(options["scenario"], _client)
+    target = _statement_client if options["scenario"] == "statement" else _client
     ports = options["ports"]
     results: list = []
     threads = [
@@ -151,7 +127,9 @@ def _process(args: tuple) -> list:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--scenario", choices=["batch", "errors", "health", "statement", "upsert"], default="batch"
+        "--scenario",
+        choices=["batch", "errors", "envelopes", "health", "statement"],
+        default="batch",
     )
     parser.add_argument("--ports", default="0", help="Comma-separated server ports.")
     parser.add_argument("--clients", type=int, default=16)
@@ -160,8 +138,8 @@ def main() -> None:
     parser.add_argument("--distinct", type=int, default=10, help="Distinct errors reported.")
     parser.add_argument("--database-url", default="", help="For the raw scenarios.")
     parser.add_argument("--statements", default="", help="For the statement scenario.")
-    parser.add_argument("--table", default="bench_errorlog", help="For the upsert scenario.")
-    parser.add_argument("--template-id", type=int, default=0, help="ErrorLog row to copy.")
+    parser.add_argument("--envelope", default="", help="For the envelopes scenario.")
+    parser.add_argument("--path", default="", help="The URL path, if not the scenario's.")
     parser.add_argument("--stop-file", default="")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--out", required=True)
@@ -174,8 +152,8 @@ def main() -> None:
         "distinct": options.distinct,
         "database_url": options.database_url,
         "statements": options.statements,
-        "table": options.table,
-        "template_id": options.template_id,
+        "envelope": options.envelope,
+        "path": options.path,
         "stop": options.stop_file,
     }
     processes = max(1, min(options.processes, options.clients))

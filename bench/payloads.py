@@ -93,3 +93,58 @@ def error_bodies(*, distinct: int) -> list[bytes]:
         ).encode()
         for number in range(distinct)
     ]
+
+
+# The event ID of sentry_envelope_template(): the load generator gives each request its own.
+ENVELOPE_EVENT_ID = "feedfacefeedfacefeedfacefeedface"
+
+
+def sentry_envelope_template(*, dsn: str) -> bytes:
+    """Return an envelope the real sentry_sdk makes for an exception 20 frames deep, with
+    local variables, breadcrumbs, tags and a user: ~25 KB, as a busy backend sends them. Its
+    event ID is ENVELOPE_EVENT_ID."""
+    import sentry_sdk
+    from sentry_sdk.transport import Transport
+
+    class Capturing(Transport):
+        def __init__(self, options=None):
+            super().__init__(options)
+            self.envelopes = []
+
+        def capture_envelope(self, envelope):
+            self.envelopes.append(envelope)
+
+    def descend(depth: int, order: dict):
+        basket = [{"sku": f"SKU-{depth}-{n}", "quantity": n, "price": 9.99 + n} for n in range(3)]
+        if depth == 0:
+            raise KeyError(f"warehouse has no stock entry for {basket[0]['sku']}")
+        return descend(depth - 1, {**order, "step": depth, "basket": basket})
+
+    transport = Capturing()
+    client = sentry_sdk.Client(
+        dsn=dsn,
+        transport=transport,
+        release="shop@2.3.1",
+        environment="production",
+        default_integrations=False,
+        auto_enabling_integrations=False,
+        max_breadcrumbs=100,
+    )
+    with sentry_sdk.isolation_scope() as scope:
+        scope.set_client(client)
+        scope.set_user({"id": "customer-4711"})
+        scope.set_tag("region", "eu-west-1")
+        for number in range(12):
+            sentry_sdk.add_breadcrumb(
+                category="http",
+                message=f"GET /api/items/{number}",
+                data={"status_code": 200, "url": f"https://shop.example.com/api/items/{number}"},
+            )
+        try:
+            descend(18, {"order": "A-1001"})
+        except KeyError:
+            event_id = sentry_sdk.capture_exception()
+    client.flush(timeout=5)
+    client.close()
+    body = transport.envelopes[0].serialize()
+    return body.replace(event_id.encode(), ENVELOPE_EVENT_ID.encode())

@@ -18,13 +18,14 @@ logger = logging.getLogger(__name__)
 broker_breaker = CircuitBreaker("The broker")
 
 
-def task_enqueue(*, task, args: tuple = ()) -> bool:
-    """Send `task` with `args` to the broker once; return whether it was sent."""
+def task_enqueue(*, task, args: tuple = (), countdown: float | None = None) -> bool:
+    """Send `task` with `args` (due in `countdown` seconds) to the broker once; return whether
+    it was sent."""
     if not broker_breaker.allows():
         logger.warning("Not enqueueing %s%r: %s", task.name, args, broker_breaker.refusal())
         return False
     try:
-        task.apply_async(args=args, retry=False)
+        task.apply_async(args=args, countdown=countdown, retry=False)
     except Exception as error:
         broker_breaker.record_failure(error)
         logger.warning(

@@ -1,16 +1,22 @@
 """Project middleware: refusals of input no view could use, the Content-Security-Policy of the
-service's own HTML pages (Django 5.2 has none), and the answer to a request body that never
-arrives in full.
+service's own HTML pages (Django 5.2 has none), the answer to a request body that never
+arrives in full, and the staff-only middleware that public ingestion skips.
 
 Pages show text that clients sent (error messages, feedback, pages, user agents); the policy
 makes sure that text can never run as script: scripts, styles and everything else load from
 this origin only, and no inline script, inline handler or style attribute is obeyed.
 """
 
+import re
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.core import checks
 from django.http import HttpResponse, HttpResponseBadRequest, UnreadablePostError
+from django.middleware.csrf import CsrfViewMiddleware
 
 from common.api import error_json_response
 
@@ -96,3 +102,63 @@ class NulQueryParameterMiddleware:
         if request.path.startswith("/api/"):
             return error_json_response(sentence, status_code=400, details={"parameter": shown})
         return HttpResponseBadRequest(sentence, content_type="text/plain; charset=utf-8")
+
+
+# What browsers, apps and SDKs POST: error reports, telemetry batches, bug reports and Sentry
+# envelopes and store requests (their URLs in */urls.py).
+_PUBLIC_INGEST_PATH = re.compile(
+    r"/api/(?:errors|telemetry/batch|feedback|[0-9]+/envelope/|[0-9]+/store/)\Z"
+)
+
+
+def is_public_ingest(request) -> bool:
+    """Return whether `request` is a public ingestion POST: no session, login, CSRF token or
+    message is read or written for it (its view is a PublicApi, which authenticates no one)."""
+    return request.method == "POST" and _PUBLIC_INGEST_PATH.match(request.path_info) is not None
+
+
+def _staff_only(middleware):
+    """Return a subclass of `middleware` that lets public ingestion requests pass untouched:
+    during an error storm every report would otherwise pay for sessions, users, messages and
+    CSRF cookies it never uses. Staff pages and the staff API get `middleware` as it is."""
+
+    def __call__(self, request):
+        if is_public_ingest(request):
+            return self.get_response(request)
+        return middleware.__call__(self, request)
+
+    namespace = {"__call__": __call__, "__doc__": f"{middleware.__name__}, but for ingestion."}
+    if hasattr(middleware, "process_view"):
+
+        def process_view(self, request, view, args, kwargs):
+            if is_public_ingest(request):
+                return None
+            return middleware.process_view(self, request, view, args, kwargs)
+
+        namespace["process_view"] = process_view
+    return type(f"StaffOnly{middleware.__name__}", (middleware,), namespace)
+
+
+StaffOnlySessionMiddleware = _staff_only(SessionMiddleware)
+StaffOnlyCsrfViewMiddleware = _staff_only(CsrfViewMiddleware)
+StaffOnlyAuthenticationMiddleware = _staff_only(AuthenticationMiddleware)
+StaffOnlyMessageMiddleware = _staff_only(MessageMiddleware)
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def csrf_middleware_check(app_configs, **kwargs):
+    """Warn, as Django's security.W003 would (silenced in settings: it looks for Django's own
+    class by name), when no CSRF middleware is in MIDDLEWARE."""
+    names = {
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "common.middleware.StaffOnlyCsrfViewMiddleware",
+    }
+    if names.isdisjoint(settings.MIDDLEWARE):
+        return [
+            checks.Warning(
+                "No CSRF middleware is in MIDDLEWARE: staff forms are not protected.",
+                hint="Add common.middleware.StaffOnlyCsrfViewMiddleware.",
+                id="common.W003",
+            )
+        ]
+    return []

@@ -66,13 +66,13 @@ class ErrorReportApi(PublicApi):
             refusal="The body must be a JSON object describing one error.",
         )
         payload = report_payload(body)
-        error, created = error_report(
+        reported = error_report(
             report=error_report_input(payload),
             request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(
-            {"success": True, "errorId": str(error.pk), "duplicate": not created},
-            status=http_status.HTTP_201_CREATED if created else http_status.HTTP_200_OK,
+            {"success": True, "errorId": str(reported.error_id), "duplicate": not reported.created},
+            status=http_status.HTTP_201_CREATED if reported.created else http_status.HTTP_200_OK,
         )
 
 

@@ -3,6 +3,7 @@
 import random
 from collections.abc import Callable
 
+from errors.digest import error_digest
 from errors.ingest import ErrorReportInput, error_report
 from errors.models import ErrorLog
 from errors.services import error_status_set
@@ -67,11 +68,11 @@ def demo_errors_generate(
     rng = random.Random(seed)
     reports = 0
     for error_type, template, severity, page, count, final_status in DEMO_ERRORS:
-        error = None
+        error_id = None
         for _ in range(count):
             build = rng.choice(list(BUILDS))
             message = template.format(n=rng.randint(1, 99999))
-            error, _created = error_report(
+            error_id = error_report(
                 report=ErrorReportInput(
                     error_type=error_type,
                     message=message,
@@ -89,10 +90,12 @@ def demo_errors_generate(
                     environment="production",
                     user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0",
                 )
-            )
+            ).error_id
             reports += 1
+        # Counted now, so the seeded groups show their counts before any worker runs.
+        error_digest()
         if final_status:
-            error_status_set(error_ids=[error.pk], status=final_status, source="by seed_demo")
+            error_status_set(error_ids=[error_id], status=final_status, source="by seed_demo")
     progress(f"  {reports} error reports")
     return f"{reports} error reports in {len(DEMO_ERRORS)} groups"
 

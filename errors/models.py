@@ -79,7 +79,8 @@ class ErrorLog(ReportContext):
     error_type = models.CharField(max_length=200)
     message = models.TextField(help_text="The first report's message, scrubbed.")
     stack = models.TextField(blank=True, default="")
-    frequency = models.PositiveBigIntegerField(default=1)
+    # Counted by the digest from the group's occurrences: 0 until its first report is counted.
+    frequency = models.PositiveBigIntegerField(default=0)
     users_affected = models.PositiveIntegerField(default=0)
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
@@ -169,6 +170,18 @@ class ErrorOccurrence(ReportContext):
 
     def __str__(self):
         return f"{self.error_id} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PendingOccurrence(models.Model):
+    """An occurrence its group's counters do not count yet: written in the same statement as the
+    occurrence, deleted by the digest (errors.digest) in the transaction that counts it."""
+
+    occurrence = models.OneToOneField(
+        ErrorOccurrence, on_delete=models.CASCADE, related_name="pending"
+    )
+
+    def __str__(self):
+        return f"occurrence {self.occurrence_id} not counted yet"
 
 
 class ErrorAffectedUser(models.Model):

@@ -18,7 +18,9 @@ from errors.models import (
     ErrorOccurrence,
     ErrorStatus,
     ErrorStatusChange,
+    PendingOccurrence,
 )
+from errors.serializers import ErrorAlertSerializer
 
 
 def error_status_set(*, error_ids: list[int], status: str, source: str, by=None) -> list[ErrorLog]:
@@ -53,6 +55,8 @@ def error_status_set(*, error_ids: list[int], status: str, source: str, by=None)
         }
     with transaction.atomic():
         groups = ErrorLog.objects.filter(pk__in=error_ids)
+        # Locked in ID order first, as the digest locks them, so the two never deadlock.
+        list(groups.select_for_update(no_key=True).order_by("pk").values_list("pk"))
         groups.update(status=status, **changes)
         errors = list(groups.order_by("pk"))
         ErrorStatusChange.objects.bulk_create(
@@ -83,9 +87,6 @@ def error_alert_create(*, error: ErrorLog, kind: str) -> bool:
     The interval decides whether an alert is made; once made, its delivery is retried until
     the receiver takes it (alerts.services), so the interval never drops an alert.
     """
-    # Imported here: errors.serializers needs errors.ingest, which needs this module.
-    from errors.serializers import ErrorAlertSerializer
-
     now = timezone.now()
     interval = timedelta(seconds=settings.ERRORS["ALERT_INTERVAL_SECONDS"])
     with transaction.atomic():
@@ -135,7 +136,10 @@ def error_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int
     seen since; return how many groups and occurrences were deleted (or would be)."""
     cutoff = retention_cutoff(days=settings.ERROR_RETENTION_DAYS)
     occurrences = ErrorOccurrence.objects.filter(created_at__lt=cutoff)
-    groups = ErrorLog.objects.filter(last_seen__lt=cutoff)
+    # A group with occurrences the digest has not counted yet was just seen again.
+    groups = ErrorLog.objects.filter(last_seen__lt=cutoff).exclude(
+        pk__in=PendingOccurrence.objects.values("occurrence__error_id")
+    )
     purge = {"dry_run": dry_run, "batch_size": batch_size, "progress": progress}
     deleted = retention_purge(occurrences, **purge)
     if not dry_run:

@@ -1,13 +1,11 @@
-"""Celery tasks of the errors app: spike checks, enqueued after a report commits."""
-
-from datetime import datetime
+"""Celery tasks of the errors app: the digest that counts reported occurrences."""
 
 from celery import shared_task
 
 
-@shared_task(name="errors.spike_check")
-def error_spike_check_task(error_id: int, hour: str) -> bool:
-    """Check whether one group's count in `hour` (ISO 8601) is a spike, and alert if so."""
-    from errors.services import error_spike_check
+@shared_task(name="errors.digest")
+def error_digest_task() -> int:
+    """Count every occurrence reported and not counted yet; return how many were counted."""
+    from errors.digest import error_digest
 
-    return error_spike_check(error_id=error_id, hour=datetime.fromisoformat(hour))
+    return error_digest().occurrences

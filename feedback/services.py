@@ -83,7 +83,7 @@ def feedback_submit(
                 error=error,
             )
             if error is None and not error_pending and submission.category == FeedbackCategory.BUG:
-                submission.error = _error_for_bug_report(submission)
+                submission.error_id = _error_for_bug_report(submission)
                 submission.save(update_fields=["error"])
     except BaseException:
         if screenshot_name:
@@ -92,11 +92,11 @@ def feedback_submit(
     return submission
 
 
-def _error_for_bug_report(feedback: FeedbackSubmission):
-    """File the bug report in error triage as its own `UserReport` entry and return it."""
+def _error_for_bug_report(feedback: FeedbackSubmission) -> int:
+    """File the bug report in error triage as its own `UserReport` entry; return its ID."""
     from errors.ingest import ErrorReportInput, error_report
 
-    error, _created = error_report(
+    reported = error_report(
         report=ErrorReportInput(
             error_type="UserReport",
             message=feedback.message,
@@ -114,7 +114,7 @@ def _error_for_bug_report(feedback: FeedbackSubmission):
         ),
         request_user_agent=feedback.user_agent,
     )
-    return error
+    return reported.error_id
 
 
 def feedback_status_set(*, feedback_ids: list[int], status: FeedbackStatus) -> int:
@@ -185,15 +185,15 @@ def feedback_from_sentry(
     )
 
 
-def feedback_sentry_events_link(*, errors_by_event_id: dict) -> int:
+def feedback_sentry_events_link(*, error_ids_by_event_id: dict[str, int]) -> int:
     """Link feedback of the last day still waiting for one of these Sentry events to the event's
-    error; return how many were linked."""
+    error group; return how many were linked."""
     since = timezone.now() - timedelta(days=1)
     linked = 0
-    for event_id, error in errors_by_event_id.items():
+    for event_id, error_id in error_ids_by_event_id.items():
         linked += FeedbackSubmission.objects.filter(
             error__isnull=True,
             created_at__gte=since,
             metadata__sentry__associatedEventId=event_id,
-        ).update(error=error)
+        ).update(error_id=error_id)
     return linked

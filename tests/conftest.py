@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from common.cache import cache_breakers_reset
 from common.enqueue import broker_breaker
+from errors import ingest
 from tests.factories import UserFactory
 from tests.servers import ScriptedReceiver, free_port
 
@@ -52,6 +53,13 @@ def outage_breakers_closed():
     yield
     cache_breakers_reset()
     broker_breaker.reset()
+
+
+@pytest.fixture(autouse=True)
+def digest_sent_for_the_next_report(monkeypatch):
+    """Have this test's first committed report send the digest task (an earlier test's report
+    must not make this process wait out its delay)."""
+    monkeypatch.setattr(ingest, "_next_digest_at", 0.0)
 
 
 @pytest.fixture(autouse=True)

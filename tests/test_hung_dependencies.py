@@ -17,7 +17,8 @@ from django.conf import settings as django_settings
 from alerts.models import AlertDelivery
 from alerts.tasks import alert_deliver_due_task
 from config.celery import app as celery_app
-from errors.models import ErrorLog
+from errors.digest import error_digest
+from errors.models import ErrorLog, ErrorOccurrence
 from feedback.models import FeedbackSubmission
 from telemetry.models import TelemetryEvent
 from tests.servers import database_url, free_port
@@ -122,7 +123,9 @@ def test_hung_dependency__every_endpoint_answers_within_3_seconds_and_keeps_the_
     }
     assert TelemetryEvent.objects.count() == 2
     assert FeedbackSubmission.objects.filter(message="It broke").exists()
-    # Each critical report's alert is recorded, whether or not its enqueue went through.
+    # The digest (sent by the reports, or the beat's catch-up when the broker is down) records
+    # each critical report's alert, whether or not its delivery's enqueue goes through.
+    error_digest()
     assert AlertDelivery.objects.filter(kind="error.new_critical", status="pending").count() == 3
 
     response, seconds = timed(lambda: api_client.get("/api/health/extended"))
@@ -153,11 +156,17 @@ def test_hung_broker__alerts_not_enqueued_are_delivered_when_it_is_back(
             "/api/errors",
             {"errorType": "Crash", "message": "down", "severity": "critical"},
         )
+    # The report is stored; the digest that counts it waits for the broker (or the beat).
+    assert ErrorOccurrence.objects.count() == 1
+    assert not AlertDelivery.objects.exists()
+
+    # The broker is back: the beat's catch-up digest counts the report and records its alert,
+    # whose enqueue fails (the broker is still hung in this process) ...
+    error_digest()
     delivery = AlertDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("pending", 0)
     assert receiver.accepted == []
-
-    # The broker is back: beat's every-minute catch-up runs in a worker and delivers it.
+    # ... and beat's every-minute catch-up runs in a worker and delivers it.
     alert_deliver_due_task.apply()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("sent", 1)
@@ -180,6 +189,9 @@ def test_hung_redis__after_one_timeout_the_next_requests_do_not_wait_again(
         assert response.status_code == 201
     # One cache timeout and one broker timeout in all, not two per report.
     assert time.monotonic() - started < ANSWER_WITHIN_SECONDS
+    started = time.monotonic()
+    error_digest()
+    assert time.monotonic() - started < ANSWER_WITHIN_SECONDS
     assert AlertDelivery.objects.filter(status="pending").count() == 6
 
 
@@ -198,14 +210,14 @@ def _http(method: str, url: str, body: dict | None = None) -> tuple[int, dict, f
 
 
 @pytest.mark.django_db(transaction=True)
-def test_gunicorn__a_hung_redis_never_stops_the_worker_answering(hung_port, tmp_path):
+def test_gunicorn__a_hung_redis_never_stops_the_worker_answering(hung_port, receiver, tmp_path):
     port = free_port()
     environment = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "REDIS_URL": f"redis://127.0.0.1:{hung_port}/0",
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{hung_port}/0",
-        "ALERT_WEBHOOK_URL": "http://127.0.0.1:9/never-reached",
+        "ALERT_WEBHOOK_URL": receiver.url,
         "TELEMETRY_ENABLED": "true",
         "PORT": str(port),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -248,4 +260,6 @@ def test_gunicorn__a_hung_redis_never_stops_the_worker_answering(hung_port, tmp_
         server.wait(timeout=30)
         log.close()
     assert ErrorLog.objects.filter(severity="critical").count() == 3
+    # The worker could not send the digest to the hung broker; the beat's catch-up counts them.
+    assert error_digest().occurrences == 3
     assert AlertDelivery.objects.filter(status="pending").count() == 3

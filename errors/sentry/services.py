@@ -38,9 +38,9 @@ def sentry_feedback_receiver_register(
 
     `receive(data=, error=, associated_event_id=, request_user_agent=)` gets a POST
     /api/feedback body and the ErrorLog of the event the feedback is about (None when that
-    event has not arrived). `events_recorded(errors_by_event_id=)` gets each batch of newly
-    recorded events, so feedback that arrived first can be linked. The feedback app registers
-    itself in its AppConfig.ready(), so this app never imports it.
+    event has not arrived). `events_recorded(error_ids_by_event_id=)` gets the group IDs of
+    each batch of newly recorded events, so feedback that arrived first can be linked. The
+    feedback app registers itself in its AppConfig.ready(), so this app never imports it.
     """
     receiver = FeedbackReceiver(receive=receive, events_recorded=events_recorded)
     if receiver not in _feedback_receivers:
@@ -70,24 +70,24 @@ def _events_record(events: list[tuple[str, ErrorReportInput]], *, request_user_a
             event_id__in=[event_id for event_id, _ in events]
         ).values_list("event_id", flat=True)
     )
-    errors_by_event_id = {}
+    error_ids_by_event_id = {}
     with transaction.atomic():
         for event_id, report in events:
             if event_id in known:
                 continue
             known.add(event_id)
-            error, _ = error_report(report=report, request_user_agent=request_user_agent)
-            errors_by_event_id[event_id] = error
+            reported = error_report(report=report, request_user_agent=request_user_agent)
+            error_ids_by_event_id[event_id] = reported.error_id
         SentryEventLink.objects.bulk_create(
             [
-                SentryEventLink(event_id=key, error=error)
-                for key, error in errors_by_event_id.items()
+                SentryEventLink(event_id=key, error_id=error_id)
+                for key, error_id in error_ids_by_event_id.items()
             ],
             ignore_conflicts=True,
         )
-        if errors_by_event_id:
+        if error_ids_by_event_id:
             for receiver in _feedback_receivers:
-                receiver.events_recorded(errors_by_event_id=errors_by_event_id)
+                receiver.events_recorded(error_ids_by_event_id=error_ids_by_event_id)
 
 
 def _item_checked(item, *, max_bytes: int) -> dict:

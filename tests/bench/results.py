@@ -9,18 +9,28 @@ def body(scrub, loads, ratio, size=1000):
     return {"bodyBytes": size, "jsonLoadsMs": loads, "scrubMs": scrub, "ratioToJsonLoads": ratio}
 
 
+def processed(accepted=4000, exact=True, rate=1200):
+    return {
+        "accepted": accepted,
+        "acceptedPerSecond": rate + 30,
+        "processedPerSecond": rate,
+        "settledSecondsAfterLoad": 0.31,
+        "storedFrequencySum": accepted if exact else accepted - 1,
+        "pendingLeft": 0,
+        "groups": 10,
+        "countsExact": exact,
+    }
+
+
 def error_run(ratio, p99, exact=True, deadlocks=0, non2xx=0):
     return {
         "requests": 4000,
-        "perSecond": 400,
+        "perSecond": 1230,
         "p50Ms": 20.5,
         "p99Ms": p99,
         "non2xx": non2xx,
         "clientMeanMs": spread(18.2, 25.0),
-        "accepted": 4000,
-        "storedFrequencySum": 4000,
-        "groups": 10,
-        "countsExact": exact,
+        **processed(exact=exact),
         "deadlocks": deadlocks,
         "rawStatementsPerSecond": 800,
         "rawStatementP99Ms": 30.1,
@@ -29,10 +39,6 @@ def error_run(ratio, p99, exact=True, deadlocks=0, non2xx=0):
         "cpuMsPerReport": {"loadGenerator": 0.5, "postgres": 1.2, "web": 3.1},
         "rawStatementCpuMsPerReport": {"loadGenerator": 0.4, "postgres": 1.0},
         "ratioCeiling": 0.8,
-        "rawUpsertsPerSecond": 2000,
-        "rawUpsertP99Ms": 10.0,
-        "rawCountsExact": True,
-        "ratioToRawUpsert": 0.2,
     }
 
 
@@ -93,9 +99,32 @@ def full_results():
             "cpuMsPerRequest": {"loadGenerator": 0.3, "web": 1.8},
         },
         "errorIngest": {
-            "1": error_run(0.45, 260.0),
-            "10": error_run(0.52, 200.0),
-            "1000": error_run(0.6, 180.0, deadlocks=1),
+            "1": error_run(1.5, 260.0),
+            "10": error_run(0.9, 80.0),
+            "1000": error_run(1.1, 95.0, deadlocks=1),
+        },
+        "envelopeIngest": {
+            "requests": 2000,
+            "perSecond": 200,
+            "p50Ms": 60.0,
+            "p99Ms": 150.0,
+            "non2xx": 0,
+            "clientMeanMs": spread(50.0, 70.0),
+            **processed(accepted=2000, rate=190),
+            "envelopeBytes": 25992,
+            "cpuMsPerEnvelope": {"loadGenerator": 0.5, "postgres": 1.5, "web": 9.0},
+        },
+        "digestCrash": {
+            "requests": 3000,
+            "perSecond": 750,
+            "p50Ms": 30.0,
+            "p99Ms": 90.0,
+            "non2xx": 0,
+            "clientMeanMs": spread(25.0, 40.0),
+            **processed(accepted=3000, rate=700),
+            "killedInsideBatch": True,
+            "workerBack": True,
+            "killText": "inside a digest transaction; its worker started a new pool process",
         },
         "metrics": {
             "events": 1_000_000,

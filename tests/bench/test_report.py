@@ -99,7 +99,7 @@ def test_smoke_run_fails_on_correctness_only():
     checks = checks_of(results, smoke=True)
     assert [check["check"] for check in checks if not check["pass"]] == [
         "batch ingest p99 (ms)",
-        "errors x1 vs raw statement",
+        "errors x1 processed / raw",
         "errors x1 p99 (ms)",
         "purge: ingest p99 increase",
     ]

@@ -2,9 +2,8 @@
 
 import pytest
 
-from errors.ingest import error_report
-from errors.serializers import error_report_input
 from tests.browser.test_dashboards import screenshot
+from tests.errors.factories import error_reported
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -63,9 +62,7 @@ def test_csp__the_api_docs_render_every_operation_under_their_policy(page):
 def test_csp__the_admins_own_pages_and_widgets_work_under_the_policy(page, log_in):
     staff = UserFactory(is_staff=True, is_superuser=True)
     log_in(staff)
-    error_report(
-        report=error_report_input({"errorType": "TypeError", "message": "<b>not bold</b>"})
-    )
+    error_reported({"errorType": "TypeError", "message": "<b>not bold</b>"})
 
     for path in ("/admin/errors/errorlog/", "/admin/auth/user/", "/admin/auth/user/add/"):
         page.goto(path)

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from errors.ingest import error_report
 from errors.models import ErrorLog, ErrorStatus
-from errors.serializers import error_report_input
 from health.services import health_check_run
+from tests.errors.factories import error_reported
 from tests.factories import TelemetryEventFactory, UserFactory
 from tests.telemetry.factories import generate_events
 
@@ -75,26 +74,18 @@ def test_metrics_dashboard__empty_window_says_so(staff_page, wait_for):
 
 
 def test_errors_dashboard__resolve_one_error_from_the_triage_page(staff_page):
-    kept = error_report(
-        report=error_report_input({"errorType": "RangeError", "message": "Too deep"})
-    )[0]
-    error = error_report(
-        report=error_report_input(
-            {
-                "errorType": "TypeError",
-                "message": "Cannot read properties of undefined (reading 'id')",
-                "page": "/profile",
-                "severity": "critical",
-                "userId": "user_1",
-                "stack": "TypeError: x\n    at Profile (profile.js:10:5)",
-            }
-        )
-    )[0]
-    error_report(
-        report=error_report_input(
-            {"errorType": "TypeError", "message": error.message, "userId": "u2"}
-        )
+    kept = error_reported({"errorType": "RangeError", "message": "Too deep"})
+    error = error_reported(
+        {
+            "errorType": "TypeError",
+            "message": "Cannot read properties of undefined (reading 'id')",
+            "page": "/profile",
+            "severity": "critical",
+            "userId": "user_1",
+            "stack": "TypeError: x\n    at Profile (profile.js:10:5)",
+        }
     )
+    error_reported({"errorType": "TypeError", "message": error.message, "userId": "u2"})
     page = staff_page
     page.goto("/admin/errors/")
     screenshot(page, "admin-errors")
@@ -118,12 +109,7 @@ def test_errors_dashboard__resolve_one_error_from_the_triage_page(staff_page):
 
 
 def test_errors_dashboard__select_all_ticks_every_row_and_bulk_resolves(staff_page):
-    errors = [
-        error_report(
-            report=error_report_input({"errorType": f"Error{n}", "message": f"Broke {n}"})
-        )[0]
-        for n in range(3)
-    ]
+    errors = [error_reported({"errorType": f"Error{n}", "message": f"Broke {n}"}) for n in range(3)]
     page = staff_page
     page.goto("/admin/errors/")
 
@@ -162,16 +148,14 @@ def test_index__leads_with_the_dashboards(staff_page):
 
 
 def test_error_detail__long_unbroken_message_page_and_build_wrap_within_1280_px(staff_page):
-    error = error_report(
-        report=error_report_input(
-            {
-                "errorType": "UnhandledPromiseRejection",
-                "message": "Request failed: https://payments.example.com/charge?token=" + "a" * 400,
-                "page": "https://shop.example.com/checkout/" + "p" * 400,
-                "buildId": "build-" + "9" * 120,
-            }
-        )
-    )[0]
+    error = error_reported(
+        {
+            "errorType": "UnhandledPromiseRejection",
+            "message": "Request failed: https://payments.example.com/charge?token=" + "a" * 400,
+            "page": "https://shop.example.com/checkout/" + "p" * 400,
+            "buildId": "build-" + "9" * 120,
+        }
+    )
     page = staff_page
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"/admin/errors/{error.pk}/")

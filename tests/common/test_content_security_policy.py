@@ -5,9 +5,8 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from errors.ingest import error_report
-from errors.serializers import error_report_input
 from health.services import health_check_run
+from tests.errors.factories import error_reported
 from tests.factories import UserFactory
 from tests.feedback.factories import FeedbackSubmissionFactory
 
@@ -61,15 +60,13 @@ def staff_client(db):
 
 @pytest.fixture
 def data_on_every_page(staff_client):
-    error = error_report(
-        report=error_report_input(
-            {
-                "errorType": "TypeError",
-                "message": '<img src=x onerror="alert(1)"> broke',
-                "page": "/cart",
-            }
-        )
-    )[0]
+    error = error_reported(
+        {
+            "errorType": "TypeError",
+            "message": '<img src=x onerror="alert(1)"> broke',
+            "page": "/cart",
+        }
+    )
     health_check_run(store=True)
     feedback = FeedbackSubmissionFactory(
         message="<script>alert(1)</script>", error=error, screenshot="feedback/2026/01/shot.png"

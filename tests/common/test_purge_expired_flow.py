@@ -9,13 +9,12 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from errors.ingest import error_report
 from errors.models import ErrorLog, ErrorOccurrence
-from errors.serializers import error_report_input
 from feedback.models import FeedbackSubmission
 from health.models import HealthSnapshot
 from telemetry.models import TelemetryAggregate, TelemetryEvent
 from telemetry.selectors import telemetry_metrics
+from tests.errors.factories import error_reported
 from tests.factories import TelemetryEventFactory
 from tests.feedback.factories import FeedbackSubmissionFactory
 from tests.health.factories import HealthSnapshotFactory
@@ -44,12 +43,8 @@ def test_purge_expired__removes_each_kind_past_retention_and_keeps_aggregates(se
     # Beat rolls events up within minutes; retention catches up with them a month later.
     settings.TELEMETRY_RETENTION_DAYS = 30
 
-    old_error, _ = error_report(
-        report=error_report_input({"errorType": "OldError", "message": "gone"})
-    )
-    new_error, _ = error_report(
-        report=error_report_input({"errorType": "NewError", "message": "kept"})
-    )
+    old_error = error_reported({"errorType": "OldError", "message": "gone"})
+    new_error = error_reported({"errorType": "NewError", "message": "kept"})
     age_error(old_error, days=91)
     screenshot = default_storage.save("feedback/old.png", ContentFile(b"png"))
     old_feedback = FeedbackSubmissionFactory(error=old_error, screenshot=screenshot)

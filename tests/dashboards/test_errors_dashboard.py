@@ -4,10 +4,9 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.test import Client
 
-from errors.ingest import error_report
 from errors.models import ErrorLog, ErrorStatus
-from errors.serializers import error_report_input
 from feedback.models import FeedbackSubmission
+from tests.errors.factories import error_reported
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +15,7 @@ URL = "/admin/errors/"
 
 
 def report(error_type, message="boom", **extra):
-    return error_report(
-        report=error_report_input({"errorType": error_type, "message": message, **extra})
-    )[0]
+    return error_reported({"errorType": error_type, "message": message, **extra})
 
 
 def test_errors_dashboard__empty_database_shows_a_friendly_empty_state(admin_client_logged_in):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from health.models import HealthSnapshot
 from health.services import health_check_run
+from tests.errors.factories import error_reported
 
 pytestmark = pytest.mark.django_db
 
@@ -54,12 +55,8 @@ def test_health_dashboard__history_charts_read_the_stored_checks(admin_client_lo
 
 
 def test_index__summary_shows_open_critical_errors_and_the_last_check(admin_client_logged_in):
-    from errors.ingest import error_report
-    from errors.serializers import error_report_input
 
-    error_report(
-        report=error_report_input({"errorType": "Crash", "message": "down", "severity": "critical"})
-    )
+    error_reported({"errorType": "Crash", "message": "down", "severity": "critical"})
     health_check_run(store=True)
     html = admin_client_logged_in.get("/admin/").content.decode()
     summary = html[html.index('id="dashboards-summary"') : html.index('id="content-main"')]

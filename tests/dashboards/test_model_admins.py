@@ -6,9 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from common import pagination
 from common.pagination import EstimatedCountPaginator
-from errors.ingest import error_report
-from errors.serializers import error_report_input
 from telemetry.models import TelemetryEvent
+from tests.errors.factories import error_reported
 from tests.factories import TelemetryEventFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,16 +55,8 @@ def test_estimated_count_paginator__counts_small_tables_exactly():
 def test_errorlog_admin__filters_by_environment_from_the_cached_list_without_scanning(
     admin_client_logged_in,
 ):
-    error_report(
-        report=error_report_input(
-            {"errorType": "ProdError", "message": "a", "environment": "production"}
-        )
-    )
-    error_report(
-        report=error_report_input(
-            {"errorType": "StageError", "message": "b", "environment": "staging"}
-        )
-    )
+    error_reported({"errorType": "ProdError", "message": "a", "environment": "production"})
+    error_reported({"errorType": "StageError", "message": "b", "environment": "staging"})
     url = "/admin/errors/errorlog/"
     admin_client_logged_in.get(url)  # fills the environment cache
     with CaptureQueriesContext(connection) as queries:

@@ -17,3 +17,15 @@ class ErrorLogFactory(factory.django.DjangoModelFactory):
     frequency = 1
     first_seen = factory.LazyFunction(timezone.now)
     last_seen = factory.LazyFunction(timezone.now)
+
+
+def error_reported(payload: dict, **kwargs) -> ErrorLog:
+    """Report `payload` (an API body, camelCase) through the service, let the digest count it,
+    and return its group as stored."""
+    from errors.digest import error_digest
+    from errors.ingest import error_report
+    from errors.serializers import error_report_input
+
+    reported = error_report(report=error_report_input(payload), **kwargs)
+    error_digest()
+    return ErrorLog.objects.get(pk=reported.error_id)

@@ -42,8 +42,9 @@ def test_alert__new_critical_group_posts_json_to_the_webhook_once(
     assert sent[0]["kind"] == "error.new_critical"
     assert sent[0]["title"] == "New critical error: DbDown: no db"
     assert sent[0]["errorId"] == str(ErrorLog.objects.get(error_type="DbDown").pk)
-    # The alert describes the group as it was when the alert was made: its first report.
-    assert (sent[0]["severity"], sent[0]["frequency"]) == ("critical", 1)
+    # The alert describes the group as the digest that raised it counted it: the digest sent
+    # when the block committed counts both DbDown reports at once.
+    assert (sent[0]["severity"], sent[0]["frequency"]) == ("critical", 2)
     error = ErrorLog.objects.get(error_type="DbDown")
     assert {key: value for key, value in sent[0].items() if key not in ("kind", "title")} == {
         "errorId": str(error.pk),
@@ -51,7 +52,7 @@ def test_alert__new_critical_group_posts_json_to_the_webhook_once(
         "message": "no db",
         "severity": "critical",
         "status": error.status,
-        "frequency": 1,
+        "frequency": 2,
         "usersAffected": error.users_affected,
         "firstSeen": error.first_seen.isoformat(),
         "lastSeen": sent[0]["lastSeen"],

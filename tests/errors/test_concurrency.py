@@ -1,4 +1,5 @@
-"""Concurrent reports never lose an increment nor split a group (PostgreSQL, real threads)."""
+"""Concurrent reports, digested while they come in, never lose an increment nor split a group
+(PostgreSQL, real threads)."""
 
 import threading
 
@@ -6,6 +7,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from errors.digest import error_digest
 from errors.ingest import error_report
 from errors.models import ErrorHourlyCount, ErrorLog, ErrorOccurrence
 from errors.serializers import error_report_input
@@ -16,7 +18,7 @@ DISTINCT_ERRORS = 11
 
 
 @pytest.mark.postgres
-def test_error_report__40_threads_x_25_reports_over_11_errors_make_11_groups_of_1000(
+def test_error_report__40_threads_over_11_errors_digested_meanwhile_make_11_groups_of_1000(
     transactional_db, on_postgres, settings
 ):
     # No spike checks: nothing would consume them from the broker during the test.
@@ -45,13 +47,34 @@ def test_error_report__40_threads_x_25_reports_over_11_errors_make_11_groups_of_
         finally:
             connection.close()
 
+    reporting = threading.Event()
+    digested = []
+
+    def digester():
+        try:
+            while reporting.is_set():
+                digested.append(error_digest(batch_size=50).occurrences)
+        except Exception as error:
+            failures.append(repr(error))
+        finally:
+            connection.close()
+
+    reporting.set()
+    digesters = [threading.Thread(target=digester) for _ in range(2)]
     threads = [threading.Thread(target=client, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
+    for thread in digesters + threads:
         thread.start()
     for thread in threads:
         thread.join()
+    reporting.clear()
+    for thread in digesters:
+        thread.join()
 
     assert failures == []
+    # The two digests counted while reports came in; this one counts what they left.
+    assert sum(digested) > 0
+    digested.append(error_digest().occurrences)
+    assert sum(digested) == THREADS * REPORTS_PER_THREAD
     total = THREADS * REPORTS_PER_THREAD
     assert ErrorLog.objects.count() == DISTINCT_ERRORS
     assert ErrorLog.objects.aggregate(total=Sum("frequency"))["total"] == total

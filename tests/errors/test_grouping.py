@@ -2,6 +2,7 @@
 
 import pytest
 
+from errors.digest import error_digest
 from errors.grouping import error_fingerprint, message_normalise, top_frames
 from errors.models import ErrorLog
 from tests.errors.conftest import report
@@ -107,6 +108,7 @@ def test_report_api__ids_in_message_and_build_hash_in_stack_group_together(api_c
     assert (first.status_code, second.status_code, other_type.status_code) == (201, 200, 201)
     assert first.json()["errorId"] == second.json()["errorId"] != other_type.json()["errorId"]
     assert ErrorLog.objects.count() == 2
+    error_digest()
     grouped = ErrorLog.objects.get(pk=first.json()["errorId"])
     assert grouped.frequency == 2
     assert grouped.occurrences.count() == 2

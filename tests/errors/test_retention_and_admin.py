@@ -6,11 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from errors.ingest import error_report
 from errors.models import ErrorHourlyCount, ErrorLog, ErrorOccurrence
 from errors.selectors import error_occurrence_count_since, error_open_critical_count
-from errors.serializers import error_report_input
-from tests.errors.factories import ErrorLogFactory
+from tests.errors.factories import ErrorLogFactory, error_reported
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +21,7 @@ def test_purge_expired__removes_groups_not_seen_within_retention_and_old_occurre
     expired = ErrorLogFactory(first_seen=old, last_seen=old)
     ErrorOccurrence.objects.create(error=expired, message="m", created_at=old)
     ErrorHourlyCount.objects.create(error=expired, hour=old.replace(minute=0), count=1)
-    kept, _ = error_report(report=error_report_input({"errorType": "E", "message": "m"}))
+    kept = error_reported({"errorType": "E", "message": "m"})
     ErrorOccurrence.objects.create(error=kept, message="m", created_at=old)
 
     call_command("purge_expired", "--dry-run")
@@ -40,12 +38,8 @@ def test_purge_expired__removes_groups_not_seen_within_retention_and_old_occurre
 def test_selectors__occurrence_count_since_and_open_critical_count():
     before = timezone.now()
     for severity in ("critical", "critical", "error"):
-        error_report(
-            report=error_report_input({"errorType": "E", "message": "m", "severity": severity})
-        )
-    error_report(
-        report=error_report_input({"errorType": "F", "message": "m", "severity": "critical"})
-    )
+        error_reported({"errorType": "E", "message": "m", "severity": severity})
+    error_reported({"errorType": "F", "message": "m", "severity": "critical"})
     ErrorLogFactory(severity="critical", status="resolved", resolved=True)
     ErrorLogFactory(severity="critical", status="ignored")
     ErrorLogFactory(severity="critical", status="regressed")
@@ -55,10 +49,8 @@ def test_selectors__occurrence_count_since_and_open_critical_count():
 
 
 def test_admin__lists_errors_and_bulk_resolves_them(client, staff_user):
-    first, _ = error_report(
-        report=error_report_input({"errorType": "TypeError", "message": "a", "buildId": "b9"})
-    )
-    second, _ = error_report(report=error_report_input({"errorType": "RangeError", "message": "b"}))
+    first = error_reported({"errorType": "TypeError", "message": "a", "buildId": "b9"})
+    second = error_reported({"errorType": "RangeError", "message": "b"})
     client.force_login(staff_user)
     page = client.get("/admin/errors/errorlog/?severity__exact=error&o=5")
     assert page.status_code == 200

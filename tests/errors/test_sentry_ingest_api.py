@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from errors.digest import error_digest
 from errors.models import ClientKey, ErrorLog, ErrorOccurrence
 from feedback.models import FeedbackSubmission
 from tests.errors.sentry_support import (
@@ -55,6 +56,7 @@ def test_envelope__sdk_event_becomes_an_error_occurrence_and_answers_its_id(api_
     assert response.status_code == 200
     event_id = json.loads(body.split(b"\n")[0])["event_id"]
     assert response.json() == {"id": event_id}
+    error_digest()
     error = ErrorLog.objects.get()
     assert (error.error_type, error.build_id, error.frequency) == ("ValueError", "shop@1.0.0", 1)
     assert "[card]" in error.message and "4111" not in error.message
@@ -66,12 +68,14 @@ def test_envelope__a_resent_event_is_counted_once(api_client, client_key):
     body = envelope_for(client_key)
     assert post_envelope(api_client, client_key, body).status_code == 200
     assert post_envelope(api_client, client_key, body).status_code == 200
+    error_digest()
     assert ErrorLog.objects.get().frequency == 1
 
 
 def test_envelope__same_error_twice_groups_with_frequency_two(api_client, client_key):
     for _ in range(2):
         assert post_envelope(api_client, client_key, envelope_for(client_key)).status_code == 200
+    error_digest()
     assert ErrorLog.objects.get().frequency == 2
 
 

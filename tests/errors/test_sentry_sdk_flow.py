@@ -8,6 +8,7 @@ import sentry_sdk
 from PIL import Image
 from sentry_sdk.envelope import Envelope, Item, PayloadRef
 
+from errors.digest import error_digest
 from errors.models import ClientKey, ErrorLog, ErrorOccurrence
 from errors.sentry.selectors import client_key_dsn
 from feedback.models import FeedbackSubmission
@@ -33,6 +34,7 @@ def test_sdk__exception_with_release_environment_user_and_tags(dsn):
         sentry_sdk.set_tag("payment_provider", "acme")
         capture_chained_error()
         client.flush(timeout=10)
+    error_digest()
     error = ErrorLog.objects.get()
     assert error.error_type == "ValueError"
     assert "4111" not in error.message
@@ -53,6 +55,7 @@ def test_sdk__same_exception_twice_is_one_group_with_frequency_two(dsn):
         capture_chained_error()
         capture_chained_error()
         client.flush(timeout=10)
+    error_digest()
     assert ErrorLog.objects.get().frequency == 2
 
 
@@ -75,6 +78,7 @@ def test_sdk__fingerprint_groups_different_messages_together(dsn):
                 scope.fingerprint = ["export-timeout"]
                 sentry_sdk.capture_message(f"Export timed out for {customer}")
         client.flush(timeout=10)
+    error_digest()
     assert ErrorLog.objects.get().frequency == 2
 
 

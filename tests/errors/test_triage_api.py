@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from errors.digest import error_digest
 from errors.models import ErrorLog
 from tests.errors.conftest import report
 from tests.errors.factories import ErrorLogFactory
@@ -189,6 +190,7 @@ def test_error_detail__shows_latest_occurrences_with_their_context_and_the_trend
             },
             HTTP_USER_AGENT="Agent/1",
         )
+    error_digest()
     error = ErrorLog.objects.get()
     data = staff_client.get(f"/api/errors/{error.pk}").json()
     assert data["frequency"] == 23

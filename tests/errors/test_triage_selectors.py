@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from errors.ingest import error_report
 from errors.models import ErrorHourlyCount, ErrorStatus
 from errors.selectors import (
     TRIAGE_STATUS_FILTERS,
@@ -15,16 +14,14 @@ from errors.selectors import (
     error_group_page,
     error_hourly_counts_by_error,
 )
-from errors.serializers import error_report_input
 from errors.services import error_status_set
+from tests.errors.factories import error_reported
 
 pytestmark = pytest.mark.django_db
 
 
 def report(error_type, message="boom", **extra):
-    return error_report(
-        report=error_report_input({"errorType": error_type, "message": message, **extra})
-    )[0]
+    return error_reported({"errorType": error_type, "message": message, **extra})
 
 
 def test_error_group_page__status_filters_group_open_statuses_as_unresolved():

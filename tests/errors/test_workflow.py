@@ -4,18 +4,17 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from common.api import ApiError
-from errors.ingest import error_report
 from errors.models import ErrorLog
 from errors.selectors import error_group_page
-from errors.serializers import error_report_input
 from errors.services import error_status_set
+from tests.errors.factories import error_reported
 
 pytestmark = pytest.mark.django_db
 
 
 def report_in(build, **extra):
     payload = {"errorType": "E", "message": "boom", "buildId": build, **extra}
-    return error_report(report=error_report_input(payload))[0]
+    return error_reported(payload)
 
 
 def test_regression__seen_in_the_build_it_was_resolved_in_stays_resolved():

@@ -9,10 +9,9 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
-from errors.ingest import error_report
-from errors.serializers import error_report_input
 from feedback.models import FeedbackSubmission
 from feedback.services import feedback_purge_expired
+from tests.errors.factories import error_reported
 from tests.feedback.conftest import image_bytes, stored_files
 from tests.feedback.factories import FeedbackSubmissionFactory
 
@@ -23,14 +22,12 @@ def make_feedback(*, age_days: int, error_age_days: int | None = None, screensho
     created = timezone.now() - timedelta(days=age_days)
     error = None
     if error_age_days is not None:
-        error, _ = error_report(
-            report=error_report_input(
-                {
-                    "errorType": "UserReport",
-                    "message": "Report",
-                    "fingerprint": f"feedback:{uuid.uuid4()}",
-                }
-            )
+        error = error_reported(
+            {
+                "errorType": "UserReport",
+                "message": "Report",
+                "fingerprint": f"feedback:{uuid.uuid4()}",
+            }
         )
         error.last_seen = timezone.now() - timedelta(days=error_age_days)
         error.save(update_fields=["last_seen"])

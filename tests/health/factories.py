@@ -5,10 +5,9 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from errors.ingest import error_report
-from errors.serializers import error_report_input
 from health.models import HealthSnapshot, HealthStatus
 from telemetry.models import TelemetryEvent
+from tests.errors.factories import error_reported
 
 
 class HealthSnapshotFactory(factory.django.DjangoModelFactory):
@@ -32,8 +31,6 @@ def traffic_with_errors(*, errors: int, total: int) -> None:
     down) error reports and the rest `error` telemetry events."""
     reports = errors // 2
     for index in range(reports):
-        error_report(
-            report=error_report_input({"errorType": "TypeError", "message": f"boom {index}"})
-        )
+        error_reported({"errorType": "TypeError", "message": f"boom {index}"})
     events_record(count=errors - reports, type="error")
     events_record(count=total - errors)

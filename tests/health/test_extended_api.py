@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from health.models import HealthStatus
 from health.probes import status_for_value
+from tests.errors.factories import error_reported
 from tests.health.factories import HealthSnapshotFactory, events_record, traffic_with_errors
 
 URL = "/api/health/extended"
@@ -75,15 +76,9 @@ def test_health_extended__active_sessions_are_distinct_ids_of_the_last_5_minutes
 
 
 def test_health_extended__open_critical_errors_are_counted(api_client):
-    from errors.ingest import error_report
-    from errors.serializers import error_report_input
 
-    error_report(
-        report=error_report_input({"errorType": "Crash", "message": "down", "severity": "critical"})
-    )
-    error_report(
-        report=error_report_input({"errorType": "Minor", "message": "meh", "severity": "warning"})
-    )
+    error_reported({"errorType": "Crash", "message": "down", "severity": "critical"})
+    error_reported({"errorType": "Minor", "message": "meh", "severity": "warning"})
     assert api_client.get(URL).json()["criticalErrors"] == {"open": 1}
 
 
