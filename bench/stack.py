@@ -82,6 +82,7 @@ class Stack:
             # Every client is 127.0.0.1: keep the limiter's Redis round trip, never its 429.
             "TELEMETRY_RATE_LIMIT": "1000000000",
             "ERRORS_RATE_LIMIT": "1000000000",
+            "SENTRY_INGEST_RATE_LIMIT": "1000000000",
             # One single-threaded worker per master: the clients, spread over the ports like a
             # balancer would, then spread evenly over the workers and wait for no GIL
             # (docs/performance.md, "Layout").

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -239,17 +240,33 @@ def _occurrence_append(
 
 
 _next_digest_at = 0.0
+# Held in the shared cache for DIGEST_DELAY_SECONDS by the process that sent the digest.
+_DIGEST_SENT_KEY = "errors:digest-sent"
 
 
 def error_digest_soon() -> None:
-    """Have the digest count new occurrences within DIGEST_DELAY_SECONDS: this process sends the
-    digest task at most once per delay, due at its end, which covers every report it records
-    meanwhile. (The Celery beat catch-up counts whatever a lost task leaves.)"""
+    """Have the digest count new occurrences within DIGEST_DELAY_SECONDS.
+
+    Each process looks at most once per delay, and of all processes sharing the cache only the
+    first to look sends the task, due at the delay's end: it covers every report committed
+    meanwhile. (A lost task is covered by the next one, and by Celery beat's catch-up.) Run in
+    process (tests, CELERY_TASK_ALWAYS_EAGER) every report's digest runs at once.
+    """
     global _next_digest_at
-    delay = settings.ERRORS["DIGEST_DELAY_SECONDS"]
     now = time.monotonic()
-    # Run in process (tests, CELERY_TASK_ALWAYS_EAGER) a task counts at once: never skip one.
-    if now < _next_digest_at and not current_app.conf.task_always_eager:
+    if now < _next_digest_at:
         return
+    delay = 0.0 if current_app.conf.task_always_eager else settings.ERRORS["DIGEST_DELAY_SECONDS"]
     _next_digest_at = now + delay
-    task_enqueue(task=tasks.error_digest_task, countdown=delay)
+    if delay and not _digest_slot_taken(delay):
+        return
+    task_enqueue(task=tasks.error_digest_task, countdown=delay or None)
+
+
+def _digest_slot_taken(delay: float) -> bool:
+    """Return whether this process may send the digest for the next `delay` seconds (no other
+    process sharing the cache has); with the cache out of reach, it may."""
+    try:
+        return cache.add(_DIGEST_SENT_KEY, 1, timeout=delay)
+    except Exception:
+        return True

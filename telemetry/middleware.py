@@ -3,9 +3,10 @@
 Each sampled request under /api/ becomes one event: `page` is the route template
 (`/api/errors/<int:pk>`, never the raw URL), `action` the HTTP method, `duration` the time spent
 in the view and the middleware below this one (ms), `metadata.status` the status code. Requests
-that match no route and the batch ingestion endpoint (its volume would double what is stored)
-are not recorded. Events are buffered in memory and written in bulk by a background thread,
-so recording adds no query to the request and a failing write never fails a request.
+that match no route and public ingestion (common.middleware.is_public_ingest: its volume is the
+clients', and an error storm would add one event per report) are not recorded. Events are
+buffered in memory and written in bulk by a background thread, so recording adds no query to
+the request and a failing write never fails a request.
 """
 
 import atexit
@@ -19,11 +20,10 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from common.middleware import is_public_ingest
 from telemetry.models import EventType, TelemetryEvent
 
 logger = logging.getLogger(__name__)
-
-NOT_RECORDED_URL_NAMES = {"telemetry-batch"}
 
 
 class SelfTelemetryBuffer:
@@ -130,7 +130,7 @@ class SelfTelemetryMiddleware:
             not config["ENABLED"]
             or not request.path.startswith("/api/")
             or match is None
-            or match.url_name in NOT_RECORDED_URL_NAMES
+            or is_public_ingest(request)
             or random.random() >= config["SELF_SAMPLE_RATE"]
         ):
             return

@@ -38,9 +38,14 @@ def test_middleware__records_route_template_method_status_and_duration(recording
 
 
 @pytest.mark.django_db
-def test_middleware__skips_batch_ingestion_unknown_routes_and_non_api_paths(recording, api_client):
+def test_middleware__skips_ingestion_unknown_routes_and_non_api_paths(recording, api_client):
     body = json.dumps({"events": [{"type": "action"}]})
     api_client.post("/api/telemetry/batch", data=body, content_type="application/json")
+    report = json.dumps({"errorType": "E", "message": "m"})
+    api_client.post("/api/errors", data=report, content_type="application/json")
+    api_client.post(
+        "/api/feedback", data=json.dumps({"message": "x"}), content_type="application/json"
+    )
     api_client.get("/api/no-such-endpoint")
     api_client.get("/admin/login/")
     assert self_telemetry_buffer.flush() == 0
