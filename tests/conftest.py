@@ -1,8 +1,14 @@
 """Fixtures shared by every test: API clients, users, a clean cache, recording switched on,
 and real local servers: a closed port, a hung port and a scripted webhook receiver."""
 
+import http.client
+import os
 import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -13,7 +19,9 @@ from common.cache import cache_breakers_reset
 from common.enqueue import broker_breaker
 from errors import ingest
 from tests.factories import UserFactory
-from tests.servers import ScriptedReceiver, free_port
+from tests.servers import ScriptedReceiver, database_url, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def pytest_sessionstart(session):
@@ -149,3 +157,67 @@ def receiver(settings):
     settings.ALERTS = {**settings.ALERTS, "WEBHOOK_TIMEOUT_SECONDS": 1}
     yield scripted
     scripted.close()
+
+
+@pytest.fixture
+def gunicorn_server(django_db_setup, django_db_blocker):
+    """Start `gunicorn -c gunicorn.conf.py config.wsgi` on a free port with one worker of two
+    threads and short arrival bounds; return a function giving its port once it answers
+    (`.masters` maps each port to its master's pid); `env` adds to its environment."""
+    processes = []
+
+    def start(*, header_timeout=1.0, body_timeout=2.0, env: dict | None = None):
+        port = free_port()
+        with django_db_blocker.unblock():
+            url = database_url()
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "2",
+            "GUNICORN_HEADER_TIMEOUT": str(header_timeout),
+            "GUNICORN_BODY_TIMEOUT": str(body_timeout),
+            "TELEMETRY_ENABLED": "true",
+            "TELEMETRY_SELF_SAMPLE_RATE": "0",
+            "GUNICORN_LOG_LEVEL": "warning",
+            **(env or {}),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        processes.append(process)
+        start.masters[port] = process.pid
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _http_get_status(port, "/api/health") == 200:
+                    return port
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("gunicorn did not start: " + process.stderr.read().decode())
+            time.sleep(0.2)
+
+    start.masters = {}
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _http_get_status(port: int, path: str) -> int:
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        client.request("GET", path)
+        return client.getresponse().status
+    finally:
+        client.close()

@@ -5,6 +5,7 @@ import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from django.db import connection
 
@@ -87,3 +88,12 @@ class ScriptedReceiver:
         self._release.set()
         self._server.shutdown()
         self._server.server_close()
+
+
+def child_pids(pid: int) -> list[int]:
+    """Return the pids of the children of process `pid` (a gunicorn master's workers)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in children.split()]

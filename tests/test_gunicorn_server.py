@@ -1,78 +1,22 @@
 """The shipped gunicorn configuration under clients that send slowly, in a real gunicorn.
 
-Each test starts `gunicorn -c gunicorn.conf.py config.wsgi` on a free local port with one
-worker of two threads, so two stuck requests would be enough to starve it, and short arrival
-bounds so the tests are quick.
+Each test starts `gunicorn -c gunicorn.conf.py config.wsgi` (the gunicorn_server fixture of
+tests/conftest.py) on a free local port with one worker of two threads, so two stuck requests
+would be enough to starve it, and short arrival bounds so the tests are quick.
 """
 
 import http.client
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.servers import database_url, free_port
-
-ROOT = Path(__file__).resolve().parents[1]
+# The arrival bounds the gunicorn_server fixture (tests/conftest.py) starts gunicorn with.
 HEADER_TIMEOUT = 1.0
 BODY_TIMEOUT = 2.0
 # How much later than its bound a cut may come: gunicorn's loop wakes once a second.
 SLACK = 2.5
-
-
-@pytest.fixture
-def gunicorn_server(django_db_setup, django_db_blocker):
-    """Start gunicorn; return a function giving its address, after it answers."""
-    processes = []
-
-    def start(*, header_timeout=HEADER_TIMEOUT, body_timeout=BODY_TIMEOUT):
-        port = free_port()
-        with django_db_blocker.unblock():
-            url = database_url()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "WEB_CONCURRENCY": "1",
-            "GUNICORN_THREADS": "2",
-            "GUNICORN_HEADER_TIMEOUT": str(header_timeout),
-            "GUNICORN_BODY_TIMEOUT": str(body_timeout),
-            "TELEMETRY_ENABLED": "true",
-            "TELEMETRY_SELF_SAMPLE_RATE": "0",
-            "GUNICORN_LOG_LEVEL": "warning",
-        }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        processes.append(process)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if get(port, "/api/health", timeout=2)[0] == 200:
-                    return port
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("gunicorn did not start: " + process.stderr.read().decode())
-            time.sleep(0.2)
-
-    yield start
-    for process in processes:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def get(port: int, path: str, *, timeout: float) -> tuple[int, bytes]:

@@ -1,7 +1,8 @@
 """The digest counts every reported occurrence exactly once: with several digests racing, after
-a digest is killed mid-batch, for one hot group under 50 concurrent clients, and through a
-stale group cache."""
+a digest is killed or loses its database connection mid-batch, after a web worker is killed
+mid-storm, for one hot group under 50 concurrent clients, and through a stale group cache."""
 
+import contextlib
 import json
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from errors.digest import error_digest, error_pending_count
 from errors.ingest import error_report
 from errors.models import ErrorAffectedUser, ErrorHourlyCount, ErrorLog, ErrorOccurrence
 from errors.serializers import error_report_input
-from tests.servers import database_url
+from tests.servers import child_pids, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,12 +119,11 @@ digest.error_digest(batch_size=1000)
 """
 
 
-def test_digest__a_digest_killed_mid_batch_leaves_every_occurrence_for_the_next(
-    transactional_db, quiet_spikes, tmp_path
-):
-    for number in range(300):
-        _report(number % 3, number)
-    ready = tmp_path / "in-batch"
+@contextlib.contextmanager
+def _digest_stalled_in_its_batch(scratch: Path):
+    """Run a digest in a child process; yield the child once it is inside its batch's
+    transaction (counts written, marks deleted, nothing committed); kill it on the way out."""
+    ready = scratch / "in-batch"
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -136,17 +137,94 @@ def test_digest__a_digest_killed_mid_batch_leaves_every_occurrence_for_the_next(
             assert child.poll() is None, "the digest process ended before its batch"
             assert time.monotonic() < deadline, "the digest process never reached its batch"
             time.sleep(0.05)
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=10)
+        yield child
     finally:
         if child.poll() is None:
             child.kill()
+        child.wait(timeout=10)
 
-    # Nothing of the killed batch is visible: not its counts, not the deletion of its marks.
+
+def _assert_nothing_of_the_batch_counted_then_all_of_it(total: int, groups: int):
+    # Nothing of the lost batch is visible: not its counts, not the deletion of its marks.
     assert ErrorLog.objects.aggregate(total=Sum("frequency"))["total"] == 0
-    assert error_pending_count() == 300
-    assert error_digest().occurrences == 300
-    _assert_counted_exactly(300, groups=3)
+    assert error_pending_count() == total
+    assert error_digest().occurrences == total
+    _assert_counted_exactly(total, groups=groups)
+
+
+def test_digest__a_digest_killed_mid_batch_leaves_every_occurrence_for_the_next(
+    transactional_db, quiet_spikes, tmp_path
+):
+    for number in range(300):
+        _report(number % 3, number)
+    with _digest_stalled_in_its_batch(tmp_path) as child:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    _assert_nothing_of_the_batch_counted_then_all_of_it(300, groups=3)
+
+
+@pytest.mark.postgres
+def test_digest__a_digest_whose_database_connection_is_cut_mid_batch_leaves_it_for_the_next(
+    transactional_db, on_postgres, quiet_spikes, tmp_path
+):
+    for number in range(300):
+        _report(number % 3, number)
+    with _digest_stalled_in_its_batch(tmp_path), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state = 'idle in transaction'"
+        )
+        assert [terminated for (terminated,) in cursor.fetchall()] == [True]
+    _assert_nothing_of_the_batch_counted_then_all_of_it(300, groups=3)
+
+
+def test_digest__a_web_worker_killed_mid_storm_loses_no_acknowledged_report(
+    transactional_db, quiet_spikes, gunicorn_server
+):
+    port = gunicorn_server(env={"ERRORS_RATE_LIMIT": "1000000"})
+    acknowledged, stop = [], threading.Event()
+
+    def client(number: int):
+        http = HTTPConnection("127.0.0.1", port, timeout=10)
+        index = 0
+        while not stop.is_set():
+            index += 1
+            body = json.dumps({"errorType": "StormError", "message": f"Order {index} failed"})
+            try:
+                http.request("POST", "/api/errors", body, {"Content-Type": "application/json"})
+                response = http.getresponse()
+                response.read()
+                if response.status in (200, 201):
+                    acknowledged.append(number)
+            except (OSError, HTTPException):
+                http.close()
+                http = HTTPConnection("127.0.0.1", port, timeout=10)
+        http.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1.0)
+    before_kill = len(acknowledged)
+    workers = child_pids(gunicorn_server.masters[port])
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    # gunicorn's master starts a new worker; the clients reconnect and go on.
+    deadline = time.monotonic() + 30
+    while len(acknowledged) < before_kill + 20:
+        assert time.monotonic() < deadline, "no report was answered after the worker was killed"
+        time.sleep(0.1)
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+    assert before_kill > 0 and workers
+    error_digest()
+    # Every acknowledged report is counted; one more may be, whose answer the kill cut off.
+    counted = ErrorLog.objects.aggregate(total=Sum("frequency"))["total"]
+    assert len(acknowledged) <= counted <= len(acknowledged) + len(threads)
+    _assert_counted_exactly(counted, groups=1)
 
 
 @pytest.mark.postgres
