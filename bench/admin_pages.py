@@ -30,10 +30,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from bench.internals import ErrorLog  # noqa: E402
 
 FILL_SQL = """
-INSERT INTO errors_errorlog (fingerprint, error_type, message, stack, page, user_agent, user_id,
-    session_id, build_id, environment, severity, frequency, users_affected, first_seen,
-    last_seen, status, resolved, resolved_in_build, metadata)
-SELECT md5('bench' || n), 'BenchError' || (n % 40), 'Bench failure number ' || n,
+INSERT INTO errors_errorlog (project_id, fingerprint, error_type, message, stack, page,
+    user_agent, user_id, session_id, build_id, environment, severity, frequency, users_affected,
+    first_seen, last_seen, status, resolved, resolved_in_build, metadata)
+SELECT 1, md5('bench' || n), 'BenchError' || (n % 40), 'Bench failure number ' || n,
     'Error\n    at bench (bench.js:' || n || ':1)', '/bench/' || (n % 50), '', '', '',
     'build-' || (n % 20), (ARRAY['production','staging'])[1 + n % 2],
     (ARRAY['critical','error','warning','info'])[1 + n % 4], 1 + (n * 7919) % 5000, n % 30,

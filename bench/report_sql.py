@@ -79,7 +79,7 @@ def report_statement_sql() -> str:
     upsert = (
         f"INSERT INTO {group} ({', '.join(group_columns)}) "
         f"VALUES ({', '.join(['%s'] * len(group_columns))}) "
-        f"ON CONFLICT (fingerprint) DO UPDATE SET {', '.join(updates)} RETURNING id"
+        f"ON CONFLICT (project_id, fingerprint) DO UPDATE SET {', '.join(updates)} RETURNING id"
     )
     return (
         f"WITH g AS ({upsert}), "

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "axes",
     "common",
     "alerts",
+    "projects",
     "telemetry",
     "errors",
     "feedback",
@@ -470,5 +471,5 @@ SENTRY_INGEST = {
     "RATE_LIMIT_WINDOW_SECONDS": env.int("SENTRY_INGEST_RATE_LIMIT_WINDOW", default=60),
 }
 # Sentry SDKs may send these headers and read the rate-limit answers.
-CORS_ALLOW_HEADERS = (*default_cors_headers, "x-sentry-auth", "content-encoding")
+CORS_ALLOW_HEADERS = (*default_cors_headers, "x-sentry-auth", "x-telemetry-key", "content-encoding")
 CORS_EXPOSE_HEADERS = ["retry-after", "x-sentry-rate-limits"]

@@ -107,17 +107,22 @@ def _dsn_column(request):
 
 @admin.register(ClientKey)
 class ClientKeyAdmin(admin.ModelAdmin):
-    list_filter = ("active",)
+    list_filter = ("project", "active")
     search_fields = ("name",)
-    ordering = ("name",)
+    ordering = ("project__slug", "name")
+    list_select_related = ("project",)
+
+    class Media:
+        css = {"all": ["admin/client-keys.css"]}
 
     def get_list_display(self, request):
-        return ("name", _dsn_column(request), "active", "created_at")
+        return ("name", "project", _dsn_column(request), "active")
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("name", "active")
-        return ("name", "active", _dsn_column(request), "created_at")
+            return ("project", "name", "active")
+        return ("project", "name", "active", _dsn_column(request), "created_at")
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else (_dsn_column(request), "created_at")
+        # A key's project is its DSN's: moving it would break the DSNs handed out.
+        return () if obj is None else ("project", _dsn_column(request), "created_at")

@@ -1,5 +1,7 @@
 """HTTP API of the errors app: public reporting, staff triage."""
 
+import dataclasses
+
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status as http_status
@@ -38,6 +40,7 @@ from errors.serializers import (
 )
 from errors.services import error_status_set
 from errors.validation import report_payload
+from projects.selectors import ingest_project_id
 
 STAFF_ERRORS = {
     401: OpenApiResponse(description="No credentials (token or staff session)."),
@@ -59,6 +62,7 @@ class ErrorReportApi(PublicApi):
         too_large="Body over 256 KiB.",
     )
     def post(self, request):
+        project_id = ingest_project_id(request)
         body = ingest_object_read(
             request,
             scope="errors-report",
@@ -67,7 +71,7 @@ class ErrorReportApi(PublicApi):
         )
         payload = report_payload(body)
         reported = error_report(
-            report=error_report_input(payload),
+            report=dataclasses.replace(error_report_input(payload), project_id=project_id),
             request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         return Response(
@@ -245,9 +249,9 @@ def _sentry_client_key(request, *, project_id: int, envelope_dsn: str = "") -> C
         raise ApiError("This Sentry key is not known here.", status_code=401)
     if not client_key.active:
         raise ApiError("This Sentry key is disabled.", status_code=http_status.HTTP_403_FORBIDDEN)
-    if client_key.pk != project_id:
+    if client_key.project_id != project_id:
         raise ApiError(
-            f"This Sentry key belongs to project {client_key.pk}, not {project_id}; "
+            f"This Sentry key belongs to project {client_key.project_id}, not {project_id}; "
             "copy the DSN again.",
             status_code=http_status.HTTP_403_FORBIDDEN,
         )

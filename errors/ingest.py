@@ -26,6 +26,7 @@ from common.privacy import (
 from errors import tasks
 from errors.grouping import error_fingerprint
 from errors.models import ErrorLog, ErrorOccurrence, PendingOccurrence, Severity
+from projects.models import DEFAULT_PROJECT_ID
 
 # The stored message and stack are text columns; a report's are cut to these lengths.
 MAX_MESSAGE_LENGTH = 2000
@@ -48,6 +49,7 @@ class ErrorReportInput:
     user_agent: str = ""
     metadata: dict | None = None
     fingerprint: str = ""
+    project_id: int = DEFAULT_PROJECT_ID
 
 
 @dataclass(frozen=True)
@@ -73,16 +75,16 @@ def error_report(*, report: ErrorReportInput, request_user_agent: str = "") -> R
     group_values, occurrence_values = error_report_values(
         report=report, request_user_agent=request_user_agent
     )
-    fingerprint = group_values["fingerprint"]
-    error_id = _group_ids.get(fingerprint)
+    group_key = (report.project_id, group_values["fingerprint"])
+    error_id = _group_ids.get(group_key)
     created = False
-    if error_id is None or not _occurrence_append(error_id, fingerprint, occurrence_values):
+    if error_id is None or not _occurrence_append(error_id, group_key, occurrence_values):
         error_id, created = _group_find_or_create(group_values)
-        if not _occurrence_append(error_id, fingerprint, occurrence_values):
+        if not _occurrence_append(error_id, group_key, occurrence_values):
             # Deleted between the two statements (a purge, a staff delete): file it afresh.
             error_id, created = _group_find_or_create(group_values)
-            _occurrence_append(error_id, fingerprint, occurrence_values, must=True)
-        _group_ids.remember(fingerprint, error_id)
+            _occurrence_append(error_id, group_key, occurrence_values, must=True)
+        _group_ids.remember(group_key, error_id)
     transaction.on_commit(error_digest_soon)
     return ReportedError(error_id=error_id, created=created)
 
@@ -116,6 +118,7 @@ def error_report_values(
     )
     group_values = {
         **context,
+        "project_id": report.project_id,
         "fingerprint": fingerprint,
         "error_type": error_type,
         "message": message,
@@ -128,36 +131,37 @@ def error_report_values(
 
 
 class _GroupIds:
-    """This process's fingerprint → group ID map, so a known error's report reads no group.
+    """This process's (project ID, fingerprint) → group ID map, so a known error's report
+    reads no group.
 
-    A stale entry cannot misfile a report: the occurrence insert re-checks the ID and the
-    fingerprint together and writes nothing when they no longer match (see error_report).
+    A stale entry cannot misfile a report: the occurrence insert re-checks the ID, the project
+    and the fingerprint together and writes nothing when they no longer match (error_report).
     """
 
     MAX_ENTRIES = 10_000
 
     def __init__(self):
-        self._ids: dict[str, int] = {}
+        self._ids: dict[tuple[int, str], int] = {}
 
-    def get(self, fingerprint: str) -> int | None:
-        return self._ids.get(fingerprint)
+    def get(self, group_key: tuple[int, str]) -> int | None:
+        return self._ids.get(group_key)
 
-    def remember(self, fingerprint: str, error_id: int) -> None:
+    def remember(self, group_key: tuple[int, str], error_id: int) -> None:
         if len(self._ids) >= self.MAX_ENTRIES:
             self._ids.clear()
-        self._ids[fingerprint] = error_id
+        self._ids[group_key] = error_id
 
 
 _group_ids = _GroupIds()
 
 
 def _group_find_or_create(group_values: dict) -> tuple[int, bool]:
-    """Return the ID of the group with this fingerprint, creating it (counted 0 times, for the
-    digest to count) when there is none, and whether it was created here."""
-    fingerprint = group_values["fingerprint"]
+    """Return the ID of the group with this project and fingerprint, creating it (counted 0
+    times, for the digest to count) when there is none, and whether it was created here."""
+    project_id, fingerprint = group_values["project_id"], group_values["fingerprint"]
     while True:
-        found = ErrorLog.objects.filter(fingerprint=fingerprint).values_list("pk", flat=True)
-        for error_id in found:
+        found = ErrorLog.objects.filter(project_id=project_id, fingerprint=fingerprint)
+        for error_id in found.values_list("pk", flat=True):
             return error_id, False
         # Only the first of several concurrent reports of a new error inserts; the others
         # find the row it committed on their next pass.
@@ -169,7 +173,7 @@ def _group_find_or_create(group_values: dict) -> tuple[int, bool]:
                 f"INSERT INTO {quote(ErrorLog._meta.db_table)} "
                 f"({', '.join(quote(field.column) for field in columns)}) "
                 f"VALUES ({', '.join(['%s'] * len(columns))}) "
-                "ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+                "ON CONFLICT (project_id, fingerprint) DO NOTHING RETURNING id",
                 [
                     field.get_db_prep_save(getattr(group, field.attname), connection)
                     for field in columns
@@ -196,7 +200,8 @@ def _occurrence_append_sql(vendor: str) -> list[str]:
     insert = (
         f"INSERT INTO {quote(ErrorOccurrence._meta.db_table)} (error_id, {columns}) "
         f"SELECT id, {', '.join(['%s'] * len(_OCCURRENCE_FIELDS))} "
-        f"FROM {quote(ErrorLog._meta.db_table)} WHERE id = %s AND fingerprint = %s RETURNING id"
+        f"FROM {quote(ErrorLog._meta.db_table)} "
+        "WHERE id = %s AND project_id = %s AND fingerprint = %s RETURNING id"
     )
     pending = quote(PendingOccurrence._meta.db_table)
     if vendor == "postgresql":
@@ -206,14 +211,15 @@ def _occurrence_append_sql(vendor: str) -> list[str]:
 
 
 def _occurrence_append(
-    error_id: int, fingerprint: str, values: dict, *, must: bool = False
+    error_id: int, group_key: tuple[int, str], values: dict, *, must: bool = False
 ) -> bool:
     """Insert the occurrence and its pending mark into group `error_id` if that group still has
-    `fingerprint`; return whether it did (with `must`, raise instead of returning False)."""
+    `group_key` (project ID, fingerprint); return whether it did (with `must`, raise instead of
+    returning False)."""
     params = [
         *(field.get_db_prep_save(values[field.column], connection) for field in _OCCURRENCE_FIELDS),
         error_id,
-        fingerprint,
+        *group_key,
     ]
     statements = _occurrence_append_sql(connection.vendor)
     try:

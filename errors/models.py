@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
+from projects.models import DEFAULT_PROJECT_ID
+
 
 class Severity(models.TextChoices):
     """Severity levels, most severe first; a group keeps the highest it has seen."""
@@ -75,6 +77,13 @@ class ErrorLog(ReportContext):
     the latest report's values; each report's own context is an ErrorOccurrence.
     """
 
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.PROTECT,
+        default=DEFAULT_PROJECT_ID,
+        related_name="+",
+        help_text="Grouping is per project: the same error in two projects is two groups.",
+    )
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the grouping key.")
     error_type = models.CharField(max_length=200)
     message = models.TextField(help_text="The first report's message, scrubbed.")
@@ -99,7 +108,9 @@ class ErrorLog(ReportContext):
     class Meta:
         verbose_name = "error"
         constraints = [
-            models.UniqueConstraint(fields=["fingerprint"], name="errorlog_fingerprint_unique"),
+            models.UniqueConstraint(
+                fields=["project", "fingerprint"], name="errorlog_project_fingerprint_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(resolved=True, status="resolved")
                 | (models.Q(resolved=False) & ~models.Q(status="resolved")),
@@ -229,16 +240,25 @@ def public_key_new() -> str:
 
 
 class ClientKey(models.Model):
-    """A key Sentry SDKs put in their DSN to send errors here; its ID is the DSN's project."""
+    """A key clients send (in a Sentry DSN, or X-Telemetry-Key) to send to their project."""
 
-    name = models.CharField(max_length=100, help_text="Which application uses this key.")
+    project = models.ForeignKey(
+        "projects.Project",
+        on_delete=models.PROTECT,
+        default=DEFAULT_PROJECT_ID,
+        related_name="client_keys",
+        help_text="Where what this key sends goes; its ID is the DSN's project.",
+    )
+    name = models.CharField(max_length=100, help_text="Which client uses this key.")
     public_key = models.CharField(max_length=32, default=public_key_new, editable=False)
     active = models.BooleanField(default=True, help_text="Inactive keys are refused with 403.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["name"], name="errors_clientkey_name_unique"),
+            models.UniqueConstraint(
+                fields=["project", "name"], name="errors_clientkey_project_name_unique"
+            ),
             # Its index serves the key lookup of every Sentry request.
             models.UniqueConstraint(
                 fields=["public_key"], name="errors_clientkey_public_key_unique"

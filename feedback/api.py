@@ -11,6 +11,7 @@ from common.json_input import JsonBodyParser
 from common.serializers import dataclass_from_camel_case
 from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
 from feedback.services import NewFeedback, feedback_submit
+from projects.selectors import ingest_project_id
 
 
 class FeedbackSubmitApi(PublicApi):
@@ -29,6 +30,7 @@ class FeedbackSubmitApi(PublicApi):
         too_large="Screenshot over 5 MB or body too large.",
     )
     def post(self, request):
+        project_id = ingest_project_id(request)
         ingest_admit(request, scope="feedback", config=settings.FEEDBACK)
         if not hasattr(request.data, "get"):
             raise ApiError("The body must be a JSON object or a form.")
@@ -37,6 +39,7 @@ class FeedbackSubmitApi(PublicApi):
         feedback = feedback_submit(
             feedback=dataclass_from_camel_case(NewFeedback, serializer.validated_data),
             request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            project_id=project_id,
         )
         return Response(
             {

@@ -55,8 +55,10 @@ def feedback_submit(
     request_user_agent: str = "",
     error=None,
     error_pending: bool = False,
+    project_id: int | None = None,
 ) -> FeedbackSubmission:
-    """Store a validated submission, scrubbed; a bug report also files a `UserReport` error.
+    """Store a validated submission, scrubbed; a bug report also files a `UserReport` error (in
+    `project_id`'s triage, the default project's when None).
 
     An `error` given (the ErrorLog
     of the Sentry event the feedback is about) is linked instead of filing a new one; with
@@ -83,7 +85,7 @@ def feedback_submit(
                 error=error,
             )
             if error is None and not error_pending and submission.category == FeedbackCategory.BUG:
-                submission.error_id = _error_for_bug_report(submission)
+                submission.error_id = _error_for_bug_report(submission, project_id=project_id)
                 submission.save(update_fields=["error"])
     except BaseException:
         if screenshot_name:
@@ -92,9 +94,10 @@ def feedback_submit(
     return submission
 
 
-def _error_for_bug_report(feedback: FeedbackSubmission) -> int:
+def _error_for_bug_report(feedback: FeedbackSubmission, *, project_id: int | None) -> int:
     """File the bug report in error triage as its own `UserReport` entry; return its ID."""
     from errors.ingest import ErrorReportInput, error_report
+    from projects.models import DEFAULT_PROJECT_ID
 
     reported = error_report(
         report=ErrorReportInput(
@@ -111,6 +114,7 @@ def _error_for_bug_report(feedback: FeedbackSubmission) -> int:
             },
             # Every report is its own triage entry: two people never send "the same" report.
             fingerprint=f"feedback:{feedback.pk}",
+            project_id=project_id or DEFAULT_PROJECT_ID,
         ),
         request_user_agent=feedback.user_agent,
     )

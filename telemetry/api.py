@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from common.api import ApiError, PublicApi
 from common.ingest import ingest_object_read, ingest_schema
+from projects.selectors import ingest_project_id
 from telemetry.selectors import telemetry_metrics
 from telemetry.serializers import (
     TelemetryBatchResultSerializer,
@@ -37,6 +38,8 @@ class TelemetryBatchRecordApi(PublicApi):
     )
     def post(self, request):
         config = settings.TELEMETRY
+        # Refuses an unknown or disabled key; events are not stored per project yet.
+        ingest_project_id(request)
         body = ingest_object_read(
             request, scope="telemetry-batch", config=config, refusal=_NO_EVENTS_LIST
         )

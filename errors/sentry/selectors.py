@@ -11,6 +11,8 @@ def client_key_find(*, public_key: str) -> ClientKey | None:
 
 
 def client_key_dsn(*, client_key: ClientKey, base_url: str) -> str:
-    """Return the DSN of `client_key` for a service reached at `base_url` (scheme://host[:port])."""
+    """Return the DSN of `client_key` for a service reached at `base_url` (scheme://host[:port]):
+    its project's ID is the DSN's project."""
     parts = urlsplit(base_url.rstrip("/"))
-    return f"{parts.scheme}://{client_key.public_key}@{parts.netloc}{parts.path}/{client_key.pk}"
+    key, project = client_key.public_key, client_key.project_id
+    return f"{parts.scheme}://{key}@{parts.netloc}{parts.path}/{project}"

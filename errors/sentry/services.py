@@ -1,5 +1,6 @@
 """Writes of Sentry ingestion: client keys, and events and feedback sent by Sentry SDKs."""
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from errors.sentry.mapping import (
     event_to_error_report,
     feedback_to_submission,
 )
+from projects.models import DEFAULT_PROJECT_ID, Project
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,21 @@ def sentry_feedback_receiver_register(
         _feedback_receivers.append(receiver)
 
 
-def client_key_get_or_create(*, name: str) -> tuple[ClientKey, bool]:
-    """Return the client key named `name`, creating it (active, fresh key) when missing."""
-    return ClientKey.objects.get_or_create(name=name)
+def client_key_get_or_create(
+    *, name: str, project: Project | None = None
+) -> tuple[ClientKey, bool]:
+    """Return the client key named `name` of `project` (the default project when None), creating
+    it (active, fresh key) when missing."""
+    project_id = project.pk if project is not None else DEFAULT_PROJECT_ID
+    return ClientKey.objects.get_or_create(name=name, project_id=project_id)
 
 
 def _error_report(event: dict, *, client_key: ClientKey) -> tuple[str, ErrorReportInput]:
     """Return the event ID and the validated error report of a Sentry event."""
     event_id = event_id_normalise(event.get("event_id"))
     report = event_to_error_report({**event, "event_id": event_id}, client_key_name=client_key.name)
-    return event_id, report
+    # Grouped in the key's project.
+    return event_id, dataclasses.replace(report, project_id=client_key.project_id)
 
 
 def _events_record(events: list[tuple[str, ErrorReportInput]], *, request_user_agent: str) -> None:

@@ -34,7 +34,7 @@ def _ingest_requests(project: int):
 
 
 def test_ingest__a_logged_in_browser_reports_without_session_user_messages_or_csrf(staff_user):
-    project = ClientKey.objects.create(name="shop", public_key=PUBLIC_KEY).pk
+    project = ClientKey.objects.create(name="shop", public_key=PUBLIC_KEY).project_id
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(staff_user)
     for path, body, content_type in _ingest_requests(project):

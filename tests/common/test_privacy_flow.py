@@ -117,7 +117,7 @@ def post_envelope(client, client_key, items: list[tuple[dict, dict]], event_id: 
     for headers, payload in items:
         lines += [json.dumps(headers), json.dumps(payload)]
     return client.post(
-        f"/api/{client_key.pk}/envelope/",
+        f"/api/{client_key.project_id}/envelope/",
         data="\n".join(lines).encode(),
         content_type="application/x-sentry-envelope",
         **sentry_auth(client_key),
@@ -222,7 +222,7 @@ def send_everything(api_client, client_key) -> None:
 
     response = post_json(
         api_client,
-        f"/api/{client_key.pk}/store/",
+        f"/api/{client_key.project_id}/store/",
         hostile_sentry_event(0),
         **sentry_auth(client_key),
     )
@@ -328,7 +328,9 @@ def test_sentry__surrogates_in_tags_and_text_are_stored_cleaned(api_client, clie
         "release": DIRTY,
         "request": {"url": "https://a.io/p\ud800", "headers": {"User-Agent": DIRTY}},
     }
-    store = post_json(api_client, f"/api/{client_key.pk}/store/", event, **sentry_auth(client_key))
+    store = post_json(
+        api_client, f"/api/{client_key.project_id}/store/", event, **sentry_auth(client_key)
+    )
     assert store.status_code == 200
     event_id = uuid.uuid4().hex
     envelope = post_envelope(
@@ -383,7 +385,9 @@ def test_sentry__a_broken_request_url_is_stored_from_store_and_envelope(
     api_client, client_key, url
 ):
     event = {"message": "boom", "request": {"url": url}}
-    store = post_json(api_client, f"/api/{client_key.pk}/store/", event, **sentry_auth(client_key))
+    store = post_json(
+        api_client, f"/api/{client_key.project_id}/store/", event, **sentry_auth(client_key)
+    )
     assert store.status_code == 200
     second = {"message": "boom again", "request": {"url": url}}
     envelope = post_envelope(

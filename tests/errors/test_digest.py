@@ -279,7 +279,7 @@ def test_digest__a_stale_group_cache_never_misfiles_or_loses_a_report(db, quiet_
     # rows): the report still goes to a group of its own fingerprint.
     other = _report(2, 3)
     fingerprint = ErrorLog.objects.get(pk=again.error_id).fingerprint
-    ingest._group_ids.remember(fingerprint, other.error_id)
+    ingest._group_ids.remember((1, fingerprint), other.error_id)
     third = _report(1, 4)
     assert third.error_id == again.error_id and not third.created
 

@@ -10,6 +10,7 @@ import pytest
 from errors.digest import error_digest
 from errors.models import ClientKey, ErrorLog, ErrorOccurrence
 from feedback.models import FeedbackSubmission
+from projects.models import Project
 from tests.errors.sentry_support import (
     capture_chained_error,
     captured_envelopes,
@@ -28,7 +29,7 @@ def client_key():
 
 
 def envelope_url(client_key, project_id=None):
-    return f"/api/{client_key.pk if project_id is None else project_id}/envelope/"
+    return f"/api/{client_key.project_id if project_id is None else project_id}/envelope/"
 
 
 def auth_header(public_key):
@@ -99,7 +100,7 @@ def test_envelope__key_in_query_string_as_browsers_send_it(api_client, client_ke
 def test_envelope__key_in_envelope_header_dsn(api_client, client_key):
     body = envelope_for(client_key)
     header, rest = body.split(b"\n", 1)
-    dsn = f"http://{client_key.public_key}@testserver/{client_key.pk}"
+    dsn = f"http://{client_key.public_key}@testserver/{client_key.project_id}"
     header = json.dumps({**json.loads(header), "dsn": dsn}).encode()
     response = api_client.post(
         envelope_url(client_key), data=header + b"\n" + rest, content_type="text/plain"
@@ -136,11 +137,23 @@ def test_envelope__missing_unknown_or_disabled_key_is_refused(
 
 
 def test_envelope__key_of_another_project_is_403(api_client, client_key):
-    response = post_envelope(
-        api_client, client_key, envelope_for(client_key), url=envelope_url(client_key, 999)
-    )
-    assert response.status_code == 403
-    assert "belongs to project" in response.json()["error"]
+    other = Project.objects.create(slug="backoffice", name="Back office")
+    for project_id in (other.pk, 999):
+        response = post_envelope(
+            api_client,
+            client_key,
+            envelope_for(client_key),
+            url=envelope_url(client_key, project_id),
+        )
+        assert response.status_code == 403
+        assert response.json()["error"] == (
+            f"This Sentry key belongs to project 1, not {project_id}; copy the DSN again."
+        )
+    assert ErrorLog.objects.count() == 0
+    # A key of that project is let in there.
+    backoffice = ClientKey.objects.create(project=other, name="web")
+    response = post_envelope(api_client, backoffice, envelope_for(backoffice))
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -253,7 +266,7 @@ def test_store__event_json_becomes_an_error_occurrence(api_client, client_key):
         "release": "api@3.0.0",
     }
     response = api_client.post(
-        f"/api/{client_key.pk}/store/",
+        f"/api/{client_key.project_id}/store/",
         data=gzip.compress(json.dumps(event).encode()),
         content_type="application/json",
         HTTP_CONTENT_ENCODING="gzip",
@@ -266,7 +279,7 @@ def test_store__event_json_becomes_an_error_occurrence(api_client, client_key):
 
 
 def test_store__bad_json_is_400_and_oversized_is_413(api_client, client_key):
-    url = f"/api/{client_key.pk}/store/"
+    url = f"/api/{client_key.project_id}/store/"
     headers = auth_header(client_key.public_key)
     bad = api_client.post(url, data=b"{nope", content_type="application/json", **headers)
     assert bad.status_code == 400

@@ -12,6 +12,7 @@ from errors.digest import error_digest
 from errors.models import ClientKey, ErrorLog, ErrorOccurrence
 from errors.sentry.selectors import client_key_dsn
 from feedback.models import FeedbackSubmission
+from projects.models import Project
 from tests.errors.sentry_support import capture_chained_error, sentry_client
 
 
@@ -141,3 +142,20 @@ def test_sdk__feedback_item_with_screenshot_attachment(dsn):
     assert feedback.page == "https://shop.example/cart/[id]"
     assert feedback.screenshot.name.endswith(".png")
     assert feedback.error.error_type == "UserReport"
+
+
+def test_sdk__the_same_error_from_two_projects_dsns_is_one_group_in_each(dsn, live_server):
+    backoffice = Project.objects.create(slug="backoffice", name="Back office")
+    other_dsn = client_key_dsn(
+        client_key=ClientKey.objects.create(project=backoffice, name="admin"),
+        base_url=live_server.url,
+    )
+    for each in (dsn, other_dsn, dsn):
+        with sentry_client(each) as client:
+            capture_chained_error()
+            client.flush(timeout=10)
+    error_digest()
+    groups = {error.project.slug: error for error in ErrorLog.objects.select_related("project")}
+    assert set(groups) == {"default", "backoffice"}
+    assert (groups["default"].frequency, groups["backoffice"].frequency) == (2, 1)
+    assert groups["default"].fingerprint == groups["backoffice"].fingerprint

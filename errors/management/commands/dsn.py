@@ -1,31 +1,46 @@
-"""Print the Sentry DSN of a client key, creating the key if needed."""
+"""Print the Sentry DSN of a project's client key, creating the project and the key if needed."""
 
 import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import slugify
 
 from errors.models import ClientKey
 from errors.sentry.selectors import client_key_dsn
 from errors.sentry.services import client_key_get_or_create
+from projects.models import DEFAULT_SLUG, Project
+from projects.services import project_get_or_create
 
 
 class Command(BaseCommand):
     help = (
-        "Print the Sentry DSN for the client key NAME (default 'default'), creating it if needed."
+        "Print the Sentry DSN of the client key NAME (default 'default') of the project SLUG "
+        "(default 'default'), creating the project and the key if needed."
     )
 
     def add_arguments(self, parser):
+        parser.add_argument("--project", default=DEFAULT_SLUG, help="The project's slug.")
         parser.add_argument("--name", default="default", help="The key's name, e.g. the app's.")
 
-    def handle(self, *args, name: str, **options):
-        name = name.strip()
+    def handle(self, *args, project: str, name: str, **options):
+        name, slug = name.strip(), project.strip()
         max_length = ClientKey._meta.get_field("name").max_length
         if not name or len(name) > max_length:
             raise CommandError(f"--name must be 1 to {max_length} characters.", returncode=2)
-        client_key, created = client_key_get_or_create(name=name)
+        slug_length = Project._meta.get_field("slug").max_length
+        if not slug or slugify(slug) != slug or len(slug) > slug_length:
+            raise CommandError(
+                f"--project must be a slug of 1 to {slug_length} lower-case letters, digits, "
+                "hyphens or underscores, e.g. storefront.",
+                returncode=2,
+            )
+        found, project_created = project_get_or_create(slug=slug)
+        if project_created:
+            self.stderr.write(f"Created the project {found.slug!r}.")
+        client_key, created = client_key_get_or_create(name=name, project=found)
         if created:
-            self.stderr.write(f"Created the client key {client_key.name!r}.")
+            self.stderr.write(f"Created the client key {client_key.name!r} of {found.slug!r}.")
         if not client_key.active:
             self.stderr.write(
                 self.style.WARNING(f"The key {client_key.name!r} is inactive: it is refused.")

@@ -1,0 +1,23 @@
+"""The project admin: names, slugs, members, and the keys each project has."""
+
+from django.contrib import admin
+
+from errors.models import ClientKey
+from projects.models import Project
+
+
+class ClientKeyInline(admin.TabularInline):
+    model = ClientKey
+    fields = ("name", "public_key", "active", "created_at")
+    readonly_fields = ("public_key", "created_at")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "created_at")
+    search_fields = ("slug", "name")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("members",)
+    inlines = [ClientKeyInline]

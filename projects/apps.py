@@ -1,0 +1,38 @@
+from django.apps import AppConfig
+from django.apps import apps as global_apps
+from django.core.management.color import no_style
+from django.db import connections
+from django.db.models.signals import post_migrate
+
+
+def default_project_ensure(sender, using="default", apps=None, **kwargs):
+    """Recreate the default project after `migrate` or `flush` when it is gone (a flush empties
+    what the first migration created, as it does Django's content types)."""
+    try:
+        Project = (apps or global_apps).get_model("projects", "Project")
+    except LookupError:  # a partial `migrate` that has not created the table yet
+        return
+    project_default_create(Project, connections[using])
+
+
+def project_default_create(Project, connection) -> None:
+    """Create the default project (ID 1) unless it exists, and move the ID sequence past it.
+    `Project` is the model class (the migration's historical one, or the app's)."""
+    from projects.models import DEFAULT_PROJECT_ID, DEFAULT_SLUG
+
+    _, created = Project.objects.using(connection.alias).get_or_create(
+        pk=DEFAULT_PROJECT_ID, defaults={"slug": DEFAULT_SLUG, "name": "Default"}
+    )
+    if created:
+        # A row inserted with an explicit ID leaves the sequence behind it (PostgreSQL).
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Project]):
+                cursor.execute(sql)
+
+
+class ProjectsConfig(AppConfig):
+    name = "projects"
+    verbose_name = "Projects"
+
+    def ready(self):
+        post_migrate.connect(default_project_ensure, sender=self)

@@ -1,0 +1,38 @@
+"""Projects: the default project the migrations make (and a flush keeps), and the admin."""
+
+import pytest
+from django.core.management import call_command
+
+from errors.models import ClientKey
+from projects.models import DEFAULT_PROJECT_ID, Project
+
+
+@pytest.mark.django_db
+def test_migrations__make_the_default_project_that_owns_keys_without_one():
+    project = Project.objects.get(pk=DEFAULT_PROJECT_ID)
+    assert (project.slug, project.name) == ("default", "Default")
+    assert ClientKey.objects.create(name="web").project == project
+
+
+@pytest.mark.django_db(transaction=True)
+def test_default_project__comes_back_after_a_flush_and_new_projects_get_fresh_ids():
+    Project.objects.create(slug="storefront", name="Storefront")
+    call_command("flush", interactive=False, verbosity=0)
+    assert list(Project.objects.values_list("pk", "slug")) == [(DEFAULT_PROJECT_ID, "default")]
+    # The ID sequence is past the default project's explicit ID.
+    assert Project.objects.create(slug="backoffice", name="Back office").pk > DEFAULT_PROJECT_ID
+
+
+@pytest.mark.django_db
+def test_project_admin__lists_projects_and_shows_their_keys_and_members(client, staff_user):
+    project = Project.objects.create(slug="storefront", name="Storefront")
+    key = ClientKey.objects.create(project=project, name="web")
+    client.force_login(staff_user)
+    listing = client.get("/admin/projects/project/")
+    assert listing.status_code == 200
+    assert "storefront" in listing.text and "default" in listing.text
+    form = client.get(f"/admin/projects/project/{project.pk}/change/")
+    assert form.status_code == 200
+    assert key.public_key in form.text and "members" in form.text
+    keys = client.get("/admin/errors/clientkey/")
+    assert f"@testserver/{project.pk}" in keys.text
