@@ -8,6 +8,7 @@ from errors.models import ClientKey, ErrorLog, ErrorStatus
 from errors.selectors import error_environments
 from errors.sentry.selectors import client_key_dsn
 from errors.services import error_status_set
+from projects.selectors import project_ids_visible
 
 
 class EnvironmentFilter(admin.SimpleListFilter):
@@ -39,7 +40,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
         "build_id",
     )
     # Severity and status filter from their choices; neither scans the table for its values.
-    list_filter = ("severity", "status", EnvironmentFilter)
+    list_filter = ("project", "severity", "status", EnvironmentFilter)
     search_fields = ("error_type", "message", "fingerprint")
     # Only indexed columns: sorting by anything else sorts every group on each page view.
     sortable_by = ("frequency", "first_seen", "last_seen")
@@ -50,7 +51,10 @@ class ErrorLogAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in ErrorLog._meta.fields]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("stack", "metadata", "user_agent")
+        errors = super().get_queryset(request).defer("stack", "metadata", "user_agent")
+        visible = project_ids_visible(user=request.user)
+        # Staff who are not superusers see only their projects' errors, here and in triage.
+        return errors if visible is None else errors.filter(project_id__in=visible)
 
     @admin.display(description="message")
     def short_message(self, error):

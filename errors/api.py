@@ -40,7 +40,7 @@ from errors.serializers import (
 )
 from errors.services import error_status_set
 from errors.validation import report_payload
-from projects.selectors import ingest_project_id
+from projects.selectors import ingest_project_id, project_ids_for_read, project_ids_visible
 
 STAFF_ERRORS = {
     401: OpenApiResponse(description="No credentials (token or staff session)."),
@@ -103,6 +103,7 @@ class ErrorListApi(APIView):
             order=SORT_BY[params["sortBy"]],
             limit=params["limit"],
             with_total=True,
+            project_ids=project_ids_for_read(user=request.user, slug=params.get("project")),
         )
         return Response(
             {"count": page.total, "results": ErrorLogSerializer(page.errors, many=True).data}
@@ -127,8 +128,9 @@ class ErrorCollectionApi(ErrorReportApi, ErrorListApi):
         return getattr(self.request, "method", None) == "POST"
 
 
-def _error_or_404(error_id: int):
-    error = error_find(error_id=error_id)
+def _error_or_404(error_id: int, *, user):
+    # An error of a project the user may not see is answered as one that does not exist.
+    error = error_find(error_id=error_id, project_ids=project_ids_visible(user=user))
     if error is None:
         raise ApiError(f"There is no error with id {error_id}.", status_code=404)
     return error
@@ -152,7 +154,7 @@ class ErrorDetailApi(APIView):
         responses={200: ErrorDetailSerializer, 404: OpenApiResponse(), **STAFF_ERRORS},
     )
     def get(self, request, error_id: int):
-        return Response(_detail(_error_or_404(error_id)))
+        return Response(_detail(_error_or_404(error_id, user=request.user)))
 
 
 class ErrorUpdateApi(APIView):
@@ -171,7 +173,7 @@ class ErrorUpdateApi(APIView):
         },
     )
     def patch(self, request, error_id: int):
-        error = _error_or_404(error_id)
+        error = _error_or_404(error_id, user=request.user)
         serializer = ErrorUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changed = error_status_set(
@@ -180,7 +182,9 @@ class ErrorUpdateApi(APIView):
             source="through the API",
             by=request.user,
         )
-        return Response(_detail(changed[0] if changed else _error_or_404(error_id)))
+        return Response(
+            _detail(changed[0] if changed else _error_or_404(error_id, user=request.user))
+        )
 
 
 class ErrorItemApi(ErrorDetailApi, ErrorUpdateApi):

@@ -12,10 +12,11 @@ from django.utils.html import format_html_join
 
 from common.params import one_of, whole_number
 from errors import selectors as error_selectors
-from errors.models import ErrorStatus, Severity
+from errors.models import ErrorLog, ErrorStatus, Severity
 from errors.serializers import SORT_BY
 from errors.services import error_status_set
 from feedback import selectors as feedback_selectors
+from projects.selectors import project_ids_visible
 
 TRIAGE_PAGE_SIZE = 50
 MAX_TRIAGE_PAGE = 1_000_000
@@ -72,6 +73,7 @@ def errors_dashboard(request, *, site):
         offset=(page_number - 1) * TRIAGE_PAGE_SIZE,
         limit=TRIAGE_PAGE_SIZE,
         with_text=False,
+        project_ids=project_ids_visible(user=request.user),
     )
     rows = page.errors
     trends = error_selectors.error_hourly_counts_by_error(
@@ -133,6 +135,12 @@ def _errors_apply_action(request):
         action = request.POST.get("action", "")
         ids = [whole_number(value, minimum=1) for value in request.POST.getlist("ids")]
     ids = [error_id for error_id in ids if error_id is not None]
+    visible = project_ids_visible(user=request.user)
+    if visible is not None:
+        # Only errors of the projects this member may see (the others are left as they are).
+        ids = list(
+            ErrorLog.objects.filter(pk__in=ids, project_id__in=visible).values_list("pk", flat=True)
+        )
     if action not in TRIAGE_ACTIONS or not ids:
         messages.warning(request, "Choose an action and at least one error.")
         return HttpResponseRedirect(back)
@@ -147,7 +155,9 @@ def _errors_apply_action(request):
 
 def error_detail_dashboard(request, error_id: int, *, site):
     """Render one error group: stack, recent occurrences, linked feedback, status history."""
-    error = error_selectors.error_find(error_id=error_id)
+    error = error_selectors.error_find(
+        error_id=error_id, project_ids=project_ids_visible(user=request.user)
+    )
     if error is None:
         raise Http404("No error with this ID.")
     trend = error_selectors.error_hourly_counts(error=error)

@@ -50,9 +50,13 @@ def error_open_critical_count() -> int:
     return ErrorLog.objects.filter(severity=Severity.CRITICAL, status__in=OPEN_STATUSES).count()
 
 
-def error_find(*, error_id: int) -> ErrorLog | None:
-    """Return the error group with `error_id`, or None."""
-    return ErrorLog.objects.filter(pk=error_id).first()
+def error_find(*, error_id: int, project_ids: Collection[int] | None = None) -> ErrorLog | None:
+    """Return the error group with `error_id` (when it is in one of `project_ids`, if given),
+    or None."""
+    errors = ErrorLog.objects.select_related("project").filter(pk=error_id)
+    if project_ids is not None:
+        errors = errors.filter(project_id__in=project_ids)
+    return errors.first()
 
 
 def error_recent_occurrences(
@@ -108,14 +112,20 @@ def error_group_page(
     limit: int = 50,
     with_total: bool = False,
     with_text: bool = True,
+    project_ids: Collection[int] | None = None,
 ) -> ErrorGroupPage:
     """Return the page of error groups matching the filters, most first by `order` (a key of
     ORDERINGS), from `offset`.
 
     `search` matches the error type or message. Without `with_text` the heavy columns (stack,
-    metadata) are left unread, for lists that never show them.
+    metadata) are left unread, for lists that never show them. `project_ids` (None: every
+    project) limits the page to those projects' groups.
     """
-    errors = ErrorLog.objects.all() if with_text else ErrorLog.objects.defer("stack", "metadata")
+    errors = ErrorLog.objects.select_related("project")
+    if not with_text:
+        errors = errors.defer("stack", "metadata")
+    if project_ids is not None:
+        errors = errors.filter(project_id__in=project_ids)
     if severity:
         errors = errors.filter(severity=severity)
     if statuses:

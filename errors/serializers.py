@@ -82,6 +82,9 @@ class ErrorListQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ErrorStatus.choices, required=False)
     environment = serializers.CharField(max_length=64, required=False)
     sortBy = serializers.ChoiceField(choices=list(SORT_BY), default="frequency")
+    project = serializers.CharField(
+        max_length=50, required=False, help_text="A project's slug: only its errors."
+    )
 
 
 class ReportContextSerializer(CamelCaseSerializer):
@@ -116,6 +119,7 @@ class ErrorLogSerializer(ReportContextSerializer):
     resolvedInBuild = serializers.CharField()
     regressedAt = serializers.DateTimeField()
     metadata = serializers.JSONField()
+    project = serializers.CharField(source="project.slug", help_text="The project's slug.")
 
 
 class ErrorListResultSerializer(serializers.Serializer):

@@ -1,11 +1,11 @@
-"""Reads of projects: which project a request is for."""
+"""Reads of projects: which project an ingestion request is for, which projects staff may read."""
 
 from rest_framework import status as http_status
 
 from common.api import ApiError
 from errors.sentry.auth import public_key_is_well_formed
 from errors.sentry.selectors import client_key_find
-from projects.models import DEFAULT_PROJECT_ID
+from projects.models import DEFAULT_PROJECT_ID, Project
 
 KEY_HEADER = "X-Telemetry-Key"
 KEY_PARAMETER = "key"
@@ -30,3 +30,26 @@ def ingest_project_id(request) -> int:
     if not client_key.active:
         raise ApiError("This key is disabled.", status_code=http_status.HTTP_403_FORBIDDEN)
     return client_key.project_id
+
+
+def project_ids_visible(*, user) -> list[int] | None:
+    """Return the IDs of the projects `user` (staff) may read: None, meaning every project, for
+    a superuser; else the projects they are a member of."""
+    if user.is_superuser:
+        return None
+    return list(user.projects.values_list("pk", flat=True))
+
+
+def project_ids_for_read(*, user, slug: str | None) -> list[int] | None:
+    """Return the project IDs a staff read covers: the project `slug` when given (refused with
+    400 when `user` may not see a project of that slug, whether or not it exists), else every
+    project `user` may read (None: all)."""
+    visible = project_ids_visible(user=user)
+    if not slug:
+        return visible
+    project_id = Project.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if project_id is None or (visible is not None and project_id not in visible):
+        raise ApiError(
+            f"There is no project “{slug[:50]}” you can see.", details={"project": slug[:50]}
+        )
+    return [project_id]

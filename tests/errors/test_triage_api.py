@@ -163,7 +163,9 @@ def test_access__anonymous_401_non_staff_403_token_and_session_staff_200(method,
     bad_token.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     assert call(bad_token).status_code == 401
 
+    # Staff who are not superusers read the projects they are members of.
     staff = UserFactory(is_staff=True)
+    error.project.members.add(staff)
     token_client = APIClient()
     token_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff)}")
     assert call(token_client).status_code == 200
