@@ -119,6 +119,17 @@ class ClientKeyAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["admin/client-keys.css"]}
 
+    def get_queryset(self, request):
+        keys = super().get_queryset(request)
+        visible = project_ids_visible(user=request.user)
+        return keys if visible is None else keys.filter(project_id__in=visible)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        visible = project_ids_visible(user=request.user)
+        if db_field.name == "project" and visible is not None:
+            kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=visible)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_list_display(self, request):
         return ("name", "project", _dsn_column(request), "active")
 

@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from errors.models import ClientKey
 from projects.models import Project
+from projects.selectors import project_ids_visible
 
 
 class ClientKeyInline(admin.TabularInline):
@@ -21,3 +22,8 @@ class ProjectAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)
     inlines = [ClientKeyInline]
+
+    def get_queryset(self, request):
+        projects = super().get_queryset(request)
+        visible = project_ids_visible(user=request.user)
+        return projects if visible is None else projects.filter(pk__in=visible)

@@ -36,7 +36,7 @@ def _staff_of(*projects):
 def _error_permissions():
     from django.contrib.auth.models import Permission
 
-    return Permission.objects.filter(content_type__app_label="errors")
+    return Permission.objects.filter(content_type__app_label__in=["errors", "projects"])
 
 
 def _api(user):
@@ -94,3 +94,20 @@ def test_admin__a_member_sees_none_of_another_project_errors(client, two_project
     other.refresh_from_db()
     backoffice.refresh_from_db()
     assert (other.status, backoffice.status) == ("new", "resolved")
+
+
+def test_admin__a_member_sees_only_their_projects_and_their_keys(client, two_projects):
+    from errors.models import ClientKey
+
+    backoffice = two_projects["backoffice"].project
+    theirs = ClientKey.objects.create(project=backoffice, name="web")
+    other = ClientKey.objects.create(name="storefront")
+    client.force_login(_staff_of(backoffice))
+    keys = client.get("/admin/errors/clientkey/").text
+    assert theirs.public_key in keys and other.public_key not in keys
+    assert client.get(f"/admin/errors/clientkey/{other.pk}/change/").status_code == 302
+    projects = client.get("/admin/projects/project/").text
+    assert "backoffice" in projects and "/admin/projects/project/1/" not in projects
+    add_form = client.get("/admin/errors/clientkey/add/").text
+    assert "Back office" in add_form or "backoffice" in add_form
+    assert '<option value="1"' not in add_form
