@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from common.pagination import EstimatedCountPaginator
 from feedback.models import FeedbackStatus, FeedbackSubmission
 from feedback.services import feedback_status_set
+from projects.selectors import project_ids_visible
 
 
 def _status_action(status: FeedbackStatus):
@@ -22,7 +23,7 @@ def _status_action(status: FeedbackStatus):
 @admin.register(FeedbackSubmission)
 class FeedbackSubmissionAdmin(admin.ModelAdmin):
     list_display = ("created_at", "category", "status", "short_message", "thumbnail", "error_link")
-    list_filter = ("status", "category")
+    list_filter = ("project", "status", "category")
     search_fields = ("message", "page", "email")
     ordering = ("-created_at",)
     show_full_result_count = False
@@ -50,7 +51,10 @@ class FeedbackSubmissionAdmin(admin.ModelAdmin):
         css = {"all": ["admin/feedback.css"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("metadata", "user_agent")
+        submissions = super().get_queryset(request).defer("metadata", "user_agent")
+        visible = project_ids_visible(user=request.user)
+        # Staff who are not superusers see only their projects' feedback.
+        return submissions if visible is None else submissions.filter(project_id__in=visible)
 
     def has_add_permission(self, request):
         return False

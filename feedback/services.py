@@ -24,13 +24,21 @@ from common.retention import retention_cutoff
 from common.serializers import dataclass_from_camel_case
 from feedback.models import FeedbackCategory, FeedbackStatus, FeedbackSubmission
 from feedback.serializers import MAX_MESSAGE_LENGTH, FeedbackSubmitSerializer, Screenshot
+from projects.models import DEFAULT_PROJECT_ID
 
 logger = logging.getLogger(__name__)
 
 
+# A random hex name can hold a run of digits the privacy rules take for a card number, and
+# the name is copied into the bug report's error metadata, which is scrubbed: letters only.
+_DIGITS_AS_LETTERS = str.maketrans("0123456789", "ghijklmnop")
+
+
 def screenshot_store(*, screenshot: Screenshot) -> str:
-    """Save the screenshot under feedback/<year>/<month>/ with a random name; return its name."""
-    name = f"feedback/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{screenshot.extension}"
+    """Save the screenshot under feedback/<year>/<month>/ with a random name (32 letters a–p);
+    return its name."""
+    random_name = uuid.uuid4().hex.translate(_DIGITS_AS_LETTERS)
+    name = f"feedback/{timezone.now():%Y/%m}/{random_name}.{screenshot.extension}"
     return default_storage.save(name, ContentFile(screenshot.content))
 
 
@@ -57,8 +65,8 @@ def feedback_submit(
     error_pending: bool = False,
     project_id: int | None = None,
 ) -> FeedbackSubmission:
-    """Store a validated submission, scrubbed; a bug report also files a `UserReport` error (in
-    `project_id`'s triage, the default project's when None).
+    """Store a validated submission in `project_id` (the default project when None), scrubbed;
+    a bug report also files a `UserReport` error in that project's triage.
 
     An `error` given (the ErrorLog
     of the Sentry event the feedback is about) is linked instead of filing a new one; with
@@ -73,6 +81,7 @@ def feedback_submit(
     try:
         with transaction.atomic():
             submission = FeedbackSubmission.objects.create(
+                project_id=project_id or DEFAULT_PROJECT_ID,
                 message=scrub_text(feedback.message, max_length=MAX_MESSAGE_LENGTH),
                 category=feedback.category,
                 page=scrub_url(feedback.page),
@@ -85,7 +94,7 @@ def feedback_submit(
                 error=error,
             )
             if error is None and not error_pending and submission.category == FeedbackCategory.BUG:
-                submission.error_id = _error_for_bug_report(submission, project_id=project_id)
+                submission.error_id = _error_for_bug_report(submission)
                 submission.save(update_fields=["error"])
     except BaseException:
         if screenshot_name:
@@ -94,10 +103,10 @@ def feedback_submit(
     return submission
 
 
-def _error_for_bug_report(feedback: FeedbackSubmission, *, project_id: int | None) -> int:
-    """File the bug report in error triage as its own `UserReport` entry; return its ID."""
+def _error_for_bug_report(feedback: FeedbackSubmission) -> int:
+    """File the bug report in its project's error triage as its own `UserReport` entry; return
+    its ID."""
     from errors.ingest import ErrorReportInput, error_report
-    from projects.models import DEFAULT_PROJECT_ID
 
     reported = error_report(
         report=ErrorReportInput(
@@ -114,7 +123,7 @@ def _error_for_bug_report(feedback: FeedbackSubmission, *, project_id: int | Non
             },
             # Every report is its own triage entry: two people never send "the same" report.
             fingerprint=f"feedback:{feedback.pk}",
-            project_id=project_id or DEFAULT_PROJECT_ID,
+            project_id=feedback.project_id,
         ),
         request_user_agent=feedback.user_agent,
     )
@@ -163,9 +172,15 @@ def _screenshot_delete(name: str) -> None:
 
 
 def feedback_from_sentry(
-    *, data: dict, error, associated_event_id: str = "", request_user_agent: str = ""
+    *,
+    data: dict,
+    error,
+    associated_event_id: str = "",
+    request_user_agent: str = "",
+    project_id: int | None = None,
 ) -> FeedbackSubmission:
-    """Store feedback sent by a Sentry SDK (a POST /api/feedback body), linked to `error`.
+    """Store feedback sent by a Sentry SDK (a POST /api/feedback body) with a key of
+    `project_id`, linked to `error`.
 
     Feedback naming an event that has not arrived yet (`associated_event_id` without `error`)
     waits for it: `feedback_sentry_events_link` links it when the event is recorded. A
@@ -186,6 +201,7 @@ def feedback_from_sentry(
         request_user_agent=request_user_agent,
         error=error,
         error_pending=error is None and bool(associated_event_id),
+        project_id=project_id,
     )
 
 

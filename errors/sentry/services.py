@@ -38,10 +38,11 @@ def sentry_feedback_receiver_register(
 ) -> None:
     """Register how Sentry feedback items are stored; with no receiver they are dropped.
 
-    `receive(data=, error=, associated_event_id=, request_user_agent=)` gets a POST
-    /api/feedback body and the ErrorLog of the event the feedback is about (None when that
-    event has not arrived). `events_recorded(error_ids_by_event_id=)` gets the group IDs of
-    each batch of newly recorded events, so feedback that arrived first can be linked. The
+    `receive(data=, error=, associated_event_id=, request_user_agent=, project_id=)` gets a
+    POST /api/feedback body, the ErrorLog of the event the feedback is about (None when that
+    event has not arrived) and the project of the key it came with.
+    `events_recorded(error_ids_by_event_id=)` gets the group IDs of each batch of newly
+    recorded events, so feedback that arrived first can be linked. The
     feedback app registers itself in its AppConfig.ready(), so this app never imports it.
     """
     receiver = FeedbackReceiver(receive=receive, events_recorded=events_recorded)
@@ -107,8 +108,11 @@ def _item_checked(item, *, max_bytes: int) -> dict:
     return item.json()
 
 
-def _feedback_record(feedback: list[tuple[str, dict]], *, request_user_agent: str) -> None:
-    """Hand each feedback to the receivers, with the error group of the event it is about."""
+def _feedback_record(
+    feedback: list[tuple[str, dict]], *, request_user_agent: str, project_id: int
+) -> None:
+    """Hand each feedback to the receivers, with the error group of the event it is about and
+    the project of the key it came with."""
     links = {
         link.event_id: link.error
         for link in SentryEventLink.objects.filter(
@@ -122,6 +126,7 @@ def _feedback_record(feedback: list[tuple[str, dict]], *, request_user_agent: st
                 error=links.get(event_id),
                 associated_event_id=event_id,
                 request_user_agent=request_user_agent,
+                project_id=project_id,
             )
 
 
@@ -159,7 +164,9 @@ def sentry_envelope_ingest(
             feedback.append(feedback_to_submission(item.type, payload, screenshot=screenshot))
     with transaction.atomic():
         _events_record(events, request_user_agent=request_user_agent)
-        _feedback_record(feedback, request_user_agent=request_user_agent)
+        _feedback_record(
+            feedback, request_user_agent=request_user_agent, project_id=client_key.project_id
+        )
     return events[0][0] if events else event_id_normalise(envelope_event_id)
 
 

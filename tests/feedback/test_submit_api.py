@@ -1,6 +1,7 @@
 """POST /api/feedback: JSON and multipart, screenshots checked by content, every refusal."""
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -108,6 +109,8 @@ def test_submit__multipart_screenshot_is_stored_under_a_random_name(
     assert feedback.metadata == {"viewport": "390x844"}
     name = feedback.screenshot.name
     assert name.startswith("feedback/") and name.endswith(f".{extension}")
+    # Letters only, so no digit run in it is ever masked as a card number in the error metadata.
+    assert re.fullmatch(r"feedback/\d{4}/\d{2}/[a-p]{32}\." + extension, name)
     assert "passwd" not in name
     assert stored_files(media_root) == [name]
     # Stored re-encoded from its pixels: same picture, not the same bytes.

@@ -111,3 +111,20 @@ def test_admin__a_member_sees_only_their_projects_and_their_keys(client, two_pro
     add_form = client.get("/admin/errors/clientkey/add/").text
     assert "Back office" in add_form or "backoffice" in add_form
     assert '<option value="1"' not in add_form
+
+
+def test_admin__a_member_sees_only_their_projects_feedback(client, two_projects):
+    from feedback.models import FeedbackSubmission
+
+    backoffice = two_projects["backoffice"].project
+    theirs = FeedbackSubmission.objects.create(project=backoffice, message="Theirs broke")
+    FeedbackSubmission.objects.create(message="Someone else's broke")
+    member = _staff_of(backoffice)
+    from django.contrib.auth.models import Permission
+
+    member.user_permissions.add(*Permission.objects.filter(content_type__app_label="feedback"))
+    client.force_login(member)
+    listing = client.get("/admin/feedback/feedbacksubmission/")
+    assert listing.status_code == 200
+    assert "Theirs broke" in listing.text and "Someone else" not in listing.text
+    assert theirs.project == backoffice
