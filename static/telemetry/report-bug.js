@@ -3,8 +3,9 @@
  * <script src="https://telemetry.example.com/static/telemetry/report-bug.js"
  *         data-endpoint="https://telemetry.example.com/api/feedback" defer></script>
  *
- * Options (data- attributes): data-endpoint (default /api/feedback), data-hidden="true" (do not
- * show the button, e.g. for staff), data-label (button text). The button and its dialog live in
+ * Options (data- attributes): data-endpoint (default /api/feedback), data-key (a client key's
+ * public key: the report goes to its project), data-hidden="true" (do not show the button,
+ * e.g. for staff), data-label (button text). The button and its dialog live in
  * a shadow root, so the host page's CSS cannot break them and theirs cannot leak out. The page
  * URL and user agent are sent automatically; the screenshot is optional (capture this tab,
  * choose a file or paste an image). Nothing here throws into the host page.
@@ -146,7 +147,9 @@
       if (screenshot) body.append("screenshot", screenshot, "screenshot");
       sendButton.disabled = true;
       say("Sending…");
-      fetch(data.endpoint || "/api/feedback", { method: "POST", body: body, credentials: "omit" })
+      var url = data.endpoint || "/api/feedback";
+      if (data.key) url += (url.indexOf("?") < 0 ? "?" : "&") + "key=" + encodeURIComponent(data.key);
+      fetch(url, { method: "POST", body: body, credentials: "omit" })
         .then(function (response) {
           return response.json().catch(function () { return {}; }).then(function (answer) {
             if (response.ok) return answer;

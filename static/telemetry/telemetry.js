@@ -7,13 +7,19 @@
  * request, flushed every few seconds and with sendBeacon on pagehide), reports uncaught errors
  * and unhandled rejections to /api/errors, backs off on 429 and 5xx, and never throws into the
  * host page. API: window.telemetry.track(type, fields), .flush(), .identify(userId), .sessionId.
+ * data-key="<public key>" sends to that client key's project (as ?key=, which sendBeacon can
+ * carry and which needs no CORS preflight); without it, the default project.
  */
 (function (w, d) {
   "use strict";
   if (w.telemetry && w.telemetry.track) return;
   var script = d.currentScript || {}, data = script.dataset || {};
-  var endpoint = data.endpoint || "/api/telemetry/batch";
-  var errorsEndpoint = data.errorsEndpoint || endpoint.replace(/telemetry\/batch\/?$/, "errors");
+  function withKey(url) {
+    return data.key ? url + (url.indexOf("?") < 0 ? "?" : "&") + "key=" + encodeURIComponent(data.key) : url;
+  }
+  var batchUrl = data.endpoint || "/api/telemetry/batch";
+  var endpoint = withKey(batchUrl);
+  var errorsEndpoint = withKey(data.errorsEndpoint || batchUrl.replace(/telemetry\/batch\/?$/, "errors"));
   // The server's limits; tests/common/test_client_limits.py fails when they differ from its
   // serializers' (message and stack are cut shorter than the server allows, on purpose).
   var LIMITS = { events: 100, action: 200, errorType: 200, message: 2000, stack: 8000 };

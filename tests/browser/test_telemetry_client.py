@@ -107,3 +107,31 @@ def test_telemetry_js__blocked_storage_does_not_break_the_host_page(page, wait_f
     assert page.page_errors == []
     assert page.csp_violations == []
     page.get_by_role("button", name="Report a bug").wait_for()
+
+
+def test_telemetry_js_and_report_bug__data_key_sends_to_the_key_project(page, wait_for):
+    from errors.digest import error_digest
+    from errors.models import ClientKey, ErrorLog
+    from feedback.models import FeedbackSubmission
+    from projects.models import Project
+
+    project = Project.objects.create(slug="storefront", name="Storefront")
+    key = ClientKey.objects.create(project=project, name="web")
+    page.goto(f"/demo/?flushInterval=500&key={key.public_key}")
+    assert page.locator(f'script[data-key="{key.public_key}"]').count() == 2
+    page.click("#throw-error")
+    wait_for(lambda: ErrorLog.objects.exists(), message="the thrown error never arrived")
+    # The batch endpoint took the key (an unknown one would be refused and nothing stored).
+    wait_for(lambda: TelemetryEvent.objects.filter(type="page_view").exists())
+
+    page.get_by_role("button", name="Report a bug").click()
+    page.get_by_label("What happened?").fill("The storefront total is wrong")
+    page.get_by_role("button", name="Send report").click()
+    page.get_by_text("Thank you! Your report was sent.").wait_for()
+
+    error_digest()
+    assert set(ErrorLog.objects.values_list("project__slug", flat=True)) == {"storefront"}
+    assert FeedbackSubmission.objects.get().project == project
+    # Only the error the demo throws on purpose.
+    assert [str(error) for error in page.page_errors] == ["The demo cart is undefined"]
+    assert page.csp_violations == []
