@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
-from projects.models import DEFAULT_PROJECT_ID
+from projects.models import project_foreign_key
 
 
 class Severity(models.TextChoices):
@@ -77,12 +77,8 @@ class ErrorLog(ReportContext):
     the latest report's values; each report's own context is an ErrorOccurrence.
     """
 
-    project = models.ForeignKey(
-        "projects.Project",
-        on_delete=models.PROTECT,
-        default=DEFAULT_PROJECT_ID,
-        related_name="+",
-        help_text="Grouping is per project: the same error in two projects is two groups.",
+    project = project_foreign_key(
+        help_text="Grouping is per project: the same error in two projects is two groups."
     )
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the grouping key.")
     error_type = models.CharField(max_length=200)
@@ -242,12 +238,9 @@ def public_key_new() -> str:
 class ClientKey(models.Model):
     """A key clients send (in a Sentry DSN, or X-Telemetry-Key) to send to their project."""
 
-    project = models.ForeignKey(
-        "projects.Project",
-        on_delete=models.PROTECT,
-        default=DEFAULT_PROJECT_ID,
-        related_name="client_keys",
+    project = project_foreign_key(
         help_text="Where what this key sends goes; its ID is the DSN's project.",
+        related_name="client_keys",
     )
     name = models.CharField(max_length=100, help_text="Which client uses this key.")
     public_key = models.CharField(max_length=32, default=public_key_new, editable=False)

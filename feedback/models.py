@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from common.models import choices_constraint
-from projects.models import DEFAULT_PROJECT_ID
+from projects.models import project_foreign_key
 
 
 class FeedbackCategory(models.TextChoices):
@@ -23,12 +23,8 @@ class FeedbackStatus(models.TextChoices):
 class FeedbackSubmission(models.Model):
     """One submission; a bug report also creates the ErrorLog it links to (`error`)."""
 
-    project = models.ForeignKey(
-        "projects.Project",
-        on_delete=models.PROTECT,
-        default=DEFAULT_PROJECT_ID,
-        related_name="+",
-        help_text="The project of the key it was sent with (the default project without one).",
+    project = project_foreign_key(
+        help_text="The project of the key it was sent with (the default project without one)."
     )
     message = models.TextField()
     category = models.CharField(

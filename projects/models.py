@@ -31,3 +31,15 @@ class Project(models.Model):
 
     def __str__(self):
         return self.slug
+
+
+def project_foreign_key(*, help_text: str, related_name: str = "+") -> models.ForeignKey:
+    """Return the `project` field of a model whose rows belong to a project: the default
+    project unless told otherwise, and a project that owns rows cannot be deleted."""
+    return models.ForeignKey(
+        Project,
+        on_delete=models.PROTECT,
+        default=DEFAULT_PROJECT_ID,
+        related_name=related_name,
+        help_text=help_text,
+    )
