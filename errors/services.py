@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from alerts.services import alert_create
 from common.api import ApiError
-from common.retention import delete_in_batches, retention_cutoff, retention_purge
+from common.retention import delete_in_batches, retention_purge
 from errors.models import (
     SETTABLE_STATUSES,
     ErrorHourlyCount,
@@ -21,6 +21,7 @@ from errors.models import (
     PendingOccurrence,
 )
 from errors.serializers import ErrorAlertSerializer
+from projects.selectors import retention_expired
 
 
 def error_status_set(*, error_ids: list[int], status: str, source: str, by=None) -> list[ErrorLog]:
@@ -132,17 +133,29 @@ def error_spike_check(*, error_id: int, hour: datetime) -> bool:
 
 
 def error_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
-    """Delete occurrences and hourly counts older than ERROR_RETENTION_DAYS, and the groups not
-    seen since; return how many groups and occurrences were deleted (or would be)."""
-    cutoff = retention_cutoff(days=settings.ERROR_RETENTION_DAYS)
-    occurrences = ErrorOccurrence.objects.filter(created_at__lt=cutoff)
-    # A group with occurrences the digest has not counted yet was just seen again.
-    groups = ErrorLog.objects.filter(last_seen__lt=cutoff).exclude(
-        pk__in=PendingOccurrence.objects.values("occurrence__error_id")
+    """Delete occurrences and hourly counts older than their project's error retention (its
+    own, else ERROR_RETENTION_DAYS), and the groups not seen since; return how many groups and
+    occurrences were deleted (or would be)."""
+    days = settings.ERROR_RETENTION_DAYS
+    occurrences = ErrorOccurrence.objects.filter(
+        retention_expired(
+            timestamp_field="created_at", project_field="error__project_id", default_days=days
+        )
     )
+    # A group with occurrences the digest has not counted yet was just seen again.
+    groups = ErrorLog.objects.filter(
+        retention_expired(
+            timestamp_field="last_seen", project_field="project_id", default_days=days
+        )
+    ).exclude(pk__in=PendingOccurrence.objects.values("occurrence__error_id"))
     purge = {"dry_run": dry_run, "batch_size": batch_size, "progress": progress}
     deleted = retention_purge(occurrences, **purge)
     if not dry_run:
         # The count is of occurrences and groups; their hourly counts go with them.
-        delete_in_batches(ErrorHourlyCount.objects.filter(hour__lt=cutoff), batch_size=batch_size)
+        hours = ErrorHourlyCount.objects.filter(
+            retention_expired(
+                timestamp_field="hour", project_field="error__project_id", default_days=days
+            )
+        )
+        delete_in_batches(hours, batch_size=batch_size)
     return deleted + retention_purge(groups, **purge)

@@ -20,11 +20,11 @@ from common.privacy import (
     scrub_text,
     scrub_url,
 )
-from common.retention import retention_cutoff
 from common.serializers import dataclass_from_camel_case
 from feedback.models import FeedbackCategory, FeedbackStatus, FeedbackSubmission
 from feedback.serializers import MAX_MESSAGE_LENGTH, FeedbackSubmitSerializer, Screenshot
 from projects.models import DEFAULT_PROJECT_ID
+from projects.selectors import retention_expired
 
 logger = logging.getLogger(__name__)
 
@@ -136,15 +136,23 @@ def feedback_status_set(*, feedback_ids: list[int], status: FeedbackStatus) -> i
 
 
 def feedback_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
-    """Delete feedback past ERROR_RETENTION_DAYS, with its screenshot file; return the count.
+    """Delete feedback past its project's error retention (its own, else ERROR_RETENTION_DAYS),
+    with its screenshot file; return the count.
 
     A submission expires when it is older than the cutoff and its error is gone or seen last
     before the cutoff too, so the result is the same whether the errors purge ran first
     (leaving the link empty) or not.
     """
-    cutoff = retention_cutoff(days=settings.ERROR_RETENTION_DAYS)
-    expired = FeedbackSubmission.objects.filter(created_at__lt=cutoff).filter(
-        Q(error__isnull=True) | Q(error__last_seen__lt=cutoff)
+    days = settings.ERROR_RETENTION_DAYS
+    expired = FeedbackSubmission.objects.filter(
+        retention_expired(
+            timestamp_field="created_at", project_field="project_id", default_days=days
+        )
+    ).filter(
+        Q(error__isnull=True)
+        | retention_expired(
+            timestamp_field="error__last_seen", project_field="project_id", default_days=days
+        )
     )
     if dry_run:
         return expired.count()

@@ -17,7 +17,7 @@ class ClientKeyInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "created_at")
+    list_display = ("slug", "name", "error_retention_days", "created_at")
     search_fields = ("slug", "name")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)

@@ -21,6 +21,11 @@ class Project(models.Model):
         related_name="projects",
         help_text="Staff who are not superusers see only the projects they are members of.",
     )
+    error_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days its errors and feedback are kept; empty: ERROR_RETENTION_DAYS.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

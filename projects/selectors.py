@@ -1,8 +1,10 @@
 """Reads of projects: which project an ingestion request is for, which projects staff may read."""
 
+from django.db.models import Q
 from rest_framework import status as http_status
 
 from common.api import ApiError
+from common.retention import retention_cutoff
 from errors.sentry.auth import public_key_is_well_formed
 from errors.sentry.selectors import client_key_find
 from projects.models import DEFAULT_PROJECT_ID, Project
@@ -53,3 +55,21 @@ def project_ids_for_read(*, user, slug: str | None) -> list[int] | None:
             f"There is no project “{slug[:50]}” you can see.", details={"project": slug[:50]}
         )
     return [project_id]
+
+
+def retention_expired(*, timestamp_field: str, project_field: str, default_days: int) -> Q:
+    """Return the filter of rows past their project's error retention: `timestamp_field`
+    older than the project's `error_retention_days`, or `default_days` for projects without
+    their own (`project_field` names the row's project ID, e.g. "error__project_id")."""
+    own = dict(
+        Project.objects.exclude(error_retention_days=None).values_list("pk", "error_retention_days")
+    )
+    expired = Q(**{f"{timestamp_field}__lt": retention_cutoff(days=default_days)})
+    if not own:
+        return expired
+    expired &= ~Q(**{f"{project_field}__in": list(own)})
+    for project_id, days in own.items():
+        expired |= Q(
+            **{project_field: project_id, f"{timestamp_field}__lt": retention_cutoff(days=days)}
+        )
+    return expired
