@@ -15,20 +15,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bench.stack import Stack
+from bench.stack import Stack, child_pids
 
 _OPEN_TRANSACTIONS = (
     "SELECT client_port FROM pg_stat_activity WHERE datname = current_database() "
     "AND client_port = ANY(%s) AND xact_start IS NOT NULL "
     "AND state IN ('active', 'idle in transaction')"
 )
-
-
-def _children(pid: int) -> list[int]:
-    with contextlib.suppress(OSError):
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-        return [int(child) for child in children.split()]
-    return []
 
 
 def _database_ports(pid: int, database_port: int) -> list[int]:
@@ -67,7 +60,7 @@ class DigestWorkerKill(threading.Thread):
         with self.stack.connect() as connection:
             while time.monotonic() < deadline:
                 for worker in self.stack.workers:
-                    for child in _children(worker.pid):
+                    for child in child_pids(worker.pid):
                         if self._killed_inside(connection, child):
                             self._wait_for_replacement(worker.pid, child)
                             return
@@ -94,7 +87,7 @@ class DigestWorkerKill(threading.Thread):
     def _wait_for_replacement(self, worker: int, killed: int) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if [child for child in _children(worker) if child != killed]:
+            if [child for child in child_pids(worker) if child != killed]:
                 self.outcome["workerBack"] = True
                 break
             time.sleep(0.1)

@@ -56,6 +56,15 @@ def ensure_services() -> None:
     raise SystemExit("PostgreSQL or Redis did not start.")
 
 
+def child_pids(pid: int) -> list[int]:
+    """Return the pids of the children of process `pid` (none once it is gone)."""
+    with contextlib.suppress(OSError):
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+    return []
+
+
 class Stack:
     """The production stack on a fresh database: gunicorn masters and Celery workers."""
 
@@ -151,12 +160,7 @@ class Stack:
 
     def web_worker_pids(self) -> list[int]:
         """Return the pids of the gunicorn worker processes (children of the masters)."""
-        pids = []
-        for master in self.masters:
-            with contextlib.suppress(OSError):
-                children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text()
-                pids += [int(pid) for pid in children.split()]
-        return pids
+        return [pid for master in self.masters for pid in child_pids(master.pid)]
 
     def celery_ping(self) -> int:
         """Return how many Celery workers answer a broadcast ping."""

@@ -31,6 +31,7 @@ from errors.models import (
     Severity,
 )
 from errors.services import error_alert_create, error_spike_check
+from errors.sql import rows_insert
 
 # What the digest reads of a group before it writes it.
 _GROUP_STATE = [
@@ -153,33 +154,6 @@ def _tally(rows: list[tuple]) -> dict[int, _GroupTally]:
     return tallies
 
 
-def _rows_insert(model, rows: list[tuple], *, on_conflict: str, returning: str = "") -> list:
-    """Insert `rows` (values of every column of `model` but its ID, in order) a thousand per
-    statement with `on_conflict`; return what `returning` names of each inserted row."""
-    quote = connection.ops.quote_name
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    table = quote(model._meta.db_table)
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    returned = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 1000):
-            chunk = rows[start : start + 1000]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "
-                f"VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT {on_conflict.format(table=table)}"
-                + (f" RETURNING {returning}" if returning else ""),
-                [
-                    field.get_db_prep_save(value, connection)
-                    for row in chunk
-                    for field, value in zip(fields, row, strict=True)
-                ],
-            )
-            if returning:
-                returned += cursor.fetchall()
-    return returned
-
-
 def _affected_users_add(rows: list[tuple]) -> Counter:
     """Record each (group, user) pair not seen before; return how many new users per group."""
     first_seen: dict[tuple[int, str], datetime] = {}
@@ -187,7 +161,7 @@ def _affected_users_add(rows: list[tuple]) -> Counter:
         if user_id:
             key = (error_id, user_id)
             first_seen[key] = min(created_at, first_seen.get(key, created_at))
-    inserted = _rows_insert(
+    inserted = rows_insert(
         ErrorAffectedUser,
         [(error_id, user_id, seen) for (error_id, user_id), seen in sorted(first_seen.items())],
         on_conflict="(error_id, user_id) DO NOTHING",
@@ -203,7 +177,7 @@ def _hourly_counts_add(rows: list[tuple]) -> list[tuple[int, datetime, int, int]
         (error_id, created_at.replace(minute=0, second=0, microsecond=0))
         for _occurrence_id, error_id, created_at, *_rest in rows
     )
-    _rows_insert(
+    rows_insert(
         ErrorHourlyCount,
         [(error_id, hour, count) for (error_id, hour), count in sorted(added.items())],
         on_conflict="(error_id, hour) DO UPDATE SET count = {table}.count + excluded.count",

@@ -26,6 +26,7 @@ from common.privacy import (
 from errors import tasks
 from errors.grouping import error_fingerprint
 from errors.models import ErrorLog, ErrorOccurrence, PendingOccurrence, Severity
+from errors.sql import rows_insert
 from projects.models import DEFAULT_PROJECT_ID
 
 # The stored message and stack are text columns; a report's are cut to these lengths.
@@ -166,22 +167,15 @@ def _group_find_or_create(group_values: dict) -> tuple[int, bool]:
         # Only the first of several concurrent reports of a new error inserts; the others
         # find the row it committed on their next pass.
         group = ErrorLog(**group_values, frequency=0)
-        columns = [field for field in ErrorLog._meta.concrete_fields if not field.primary_key]
-        quote = connection.ops.quote_name
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {quote(ErrorLog._meta.db_table)} "
-                f"({', '.join(quote(field.column) for field in columns)}) "
-                f"VALUES ({', '.join(['%s'] * len(columns))}) "
-                "ON CONFLICT (project_id, fingerprint) DO NOTHING RETURNING id",
-                [
-                    field.get_db_prep_save(getattr(group, field.attname), connection)
-                    for field in columns
-                ],
-            )
-            row = cursor.fetchone()
-        if row is not None:
-            return row[0], True
+        fields = [field for field in ErrorLog._meta.concrete_fields if not field.primary_key]
+        inserted = rows_insert(
+            ErrorLog,
+            [tuple(getattr(group, field.attname) for field in fields)],
+            on_conflict="(project_id, fingerprint) DO NOTHING",
+            returning="id",
+        )
+        for (error_id,) in inserted:
+            return error_id, True
 
 
 # Every occurrence column but the ID, which the database assigns, and the group's.
@@ -264,14 +258,14 @@ def error_digest_soon() -> None:
         return
     delay = 0.0 if current_app.conf.task_always_eager else settings.ERRORS["DIGEST_DELAY_SECONDS"]
     _next_digest_at = now + delay
-    if delay and not _digest_slot_taken(delay):
+    if delay and not _digest_slot_claimed(delay):
         return
     task_enqueue(task=tasks.error_digest_task, countdown=delay or None)
 
 
-def _digest_slot_taken(delay: float) -> bool:
-    """Return whether this process may send the digest for the next `delay` seconds (no other
-    process sharing the cache has); with the cache out of reach, it may."""
+def _digest_slot_claimed(delay: float) -> bool:
+    """Claim the next `delay` seconds' digest for this process; return whether it got them (no
+    other process sharing the cache had); with the cache out of reach, it may send anyway."""
     try:
         return cache.add(_DIGEST_SENT_KEY, 1, timeout=delay)
     except Exception:
