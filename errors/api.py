@@ -62,13 +62,14 @@ class ErrorReportApi(PublicApi):
         too_large="Body over 256 KiB.",
     )
     def post(self, request):
-        project_id = ingest_project_id(request)
         body = ingest_object_read(
             request,
             scope="errors-report",
             config=settings.ERRORS,
             refusal="The body must be a JSON object describing one error.",
         )
+        # After the rate limit: a flood of made-up keys is refused before it reaches the database.
+        project_id = ingest_project_id(request)
         payload = report_payload(body)
         reported = error_report(
             report=dataclasses.replace(error_report_input(payload), project_id=project_id),

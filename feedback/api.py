@@ -30,8 +30,8 @@ class FeedbackSubmitApi(PublicApi):
         too_large="Screenshot over 5 MB or body too large.",
     )
     def post(self, request):
-        project_id = ingest_project_id(request)
         ingest_admit(request, scope="feedback", config=settings.FEEDBACK)
+        project_id = ingest_project_id(request)
         if not hasattr(request.data, "get"):
             raise ApiError("The body must be a JSON object or a form.")
         serializer = FeedbackSubmitSerializer(data=request.data)

@@ -38,11 +38,11 @@ class TelemetryBatchRecordApi(PublicApi):
     )
     def post(self, request):
         config = settings.TELEMETRY
-        # Refuses an unknown or disabled key; events are not stored per project yet.
-        ingest_project_id(request)
         body = ingest_object_read(
             request, scope="telemetry-batch", config=config, refusal=_NO_EVENTS_LIST
         )
+        # Refuses an unknown or disabled key; events are not stored per project yet.
+        ingest_project_id(request)
         events = body.get("events")
         if not isinstance(events, list):
             raise ApiError(_NO_EVENTS_LIST)
