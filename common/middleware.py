@@ -73,12 +73,20 @@ class UnreadableBodyMiddleware:
         return HttpResponse(self.message, status=408, content_type="text/plain")
 
 
-class NulQueryParameterMiddleware:
-    """Answer 400 to a request whose query string holds a NUL byte, naming the parameter.
+# Longer than any search, URL or ID a page or endpoint takes, and short enough for every
+# database to match with LIKE (SQLite refuses patterns over 50,000 bytes).
+MAX_QUERY_VALUE_LENGTH = 8192
+_HAS_A_NUL = "contains a NUL byte (%00), which no stored value can contain"
+
+
+class UnusableQueryParameterMiddleware:
+    """Answer 400 to a request whose query string holds a NUL byte or a value over
+    MAX_QUERY_VALUE_LENGTH characters, naming the parameter.
 
     No stored value contains U+0000 (PostgreSQL text cannot hold it), so such a parameter can
-    match nothing; refused here, it never reaches a filter, a search or a lookup as a database
-    error. Under /api/ the answer is in the API's error shape.
+    match nothing; and no page or endpoint takes a value that long, which a search box would
+    hand to the database as a LIKE pattern. Refused here, neither reaches a filter, a search or
+    a lookup as a database error. Under /api/ the answer is in the API's error shape.
     """
 
     def __init__(self, get_response):
@@ -86,19 +94,20 @@ class NulQueryParameterMiddleware:
 
     def __call__(self, request):
         query = request.META.get("QUERY_STRING", "")
-        if "%00" in query or "\x00" in query:
+        if "%00" in query or "\x00" in query or len(query) > MAX_QUERY_VALUE_LENGTH:
             for name, values in request.GET.lists():
                 if "\x00" in name or any("\x00" in value for value in values):
-                    return self._refusal(request, name)
+                    return self._refusal(request, name, _HAS_A_NUL)
+                if any(len(value) > MAX_QUERY_VALUE_LENGTH for value in values):
+                    return self._refusal(
+                        request, name, f"is over {MAX_QUERY_VALUE_LENGTH:,} characters long"
+                    )
         return self.get_response(request)
 
     @staticmethod
-    def _refusal(request, name: str):
+    def _refusal(request, name: str, problem: str):
         shown = name.replace("\x00", "")[:40]
-        sentence = (
-            f"The query parameter “{shown}” contains a NUL byte (%00), which no stored value "
-            "can contain; remove it and try again."
-        )
+        sentence = f"The query parameter “{shown}” {problem}; remove it and try again."
         if request.path.startswith("/api/"):
             return error_json_response(sentence, status_code=400, details={"parameter": shown})
         return HttpResponseBadRequest(sentence, content_type="text/plain; charset=utf-8")

@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "common.middleware.UnreadableBodyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "common.middleware.NulQueryParameterMiddleware",
+    "common.middleware.UnusableQueryParameterMiddleware",
     # Django's session, CSRF, auth and messages middleware, skipped by public ingestion
     # requests (common.middleware.is_public_ingest), which use none of them.
     "common.middleware.StaffOnlySessionMiddleware",
