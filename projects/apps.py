@@ -6,13 +6,15 @@ from django.db.models.signals import post_migrate
 
 
 def default_project_ensure(sender, using="default", apps=None, **kwargs):
-    """Recreate the default project after `migrate` or `flush` when it is gone (a flush empties
-    what the first migration created, as it does Django's content types)."""
+    """Recreate the default and `self` projects after `migrate` or `flush` when they are gone (a
+    flush empties what the migrations created, as it does Django's content types)."""
     try:
         Project = (apps or global_apps).get_model("projects", "Project")
     except LookupError:  # a partial `migrate` that has not created the table yet
         return
     project_default_create(Project, connections[using])
+    if any(field.name == "telemetry_retention_days" for field in Project._meta.fields):
+        project_self_create(Project, connections[using])
 
 
 def project_default_create(Project, connection) -> None:
@@ -28,6 +30,15 @@ def project_default_create(Project, connection) -> None:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Project]):
                 cursor.execute(sql)
+
+
+def project_self_create(Project, connection) -> None:
+    """Create the project `self` (the service's own telemetry and errors) unless it exists."""
+    from projects.models import SELF_SLUG
+
+    Project.objects.using(connection.alias).get_or_create(
+        slug=SELF_SLUG, defaults={"name": "This service"}
+    )
 
 
 class ProjectsConfig(AppConfig):

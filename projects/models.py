@@ -8,6 +8,9 @@ from django.utils import timezone
 # existed before projects.
 DEFAULT_PROJECT_ID = 1
 DEFAULT_SLUG = "default"
+# Created by a migration too: the service's own api_call events (and, with SENTRY_DSN set to one
+# of its DSNs, its own errors), kept apart from every application's data and metrics.
+SELF_SLUG = "self"
 
 
 class Project(models.Model):
@@ -26,6 +29,31 @@ class Project(models.Model):
         blank=True,
         help_text="Days its errors and feedback are kept; empty: ERROR_RETENTION_DAYS.",
     )
+    telemetry_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days its raw telemetry events are kept; empty: TELEMETRY_RETENTION_DAYS.",
+    )
+    rate_limit_requests = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Requests each client may send to its ingestion endpoints per rate-limit window; "
+            "empty: the endpoint's own *_RATE_LIMIT."
+        ),
+    )
+    alert_webhook_url = models.URLField(
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="Where its error alerts go as JSON; empty: ALERT_WEBHOOK_URL.",
+    )
+    alert_emails = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        help_text="Comma-separated addresses its error alerts go to; empty: ALERT_EMAILS.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -38,13 +66,22 @@ class Project(models.Model):
         return self.slug
 
 
-def project_foreign_key(*, help_text: str, related_name: str = "+") -> models.ForeignKey:
+def project_foreign_key(
+    *, help_text: str, related_name: str = "+", constraint: bool = True
+) -> models.ForeignKey:
     """Return the `project` field of a model whose rows belong to a project: the default
-    project unless told otherwise, and a project that owns rows cannot be deleted."""
+    project unless told otherwise, and a project that owns rows cannot be deleted.
+
+    Without `constraint` the column has neither a database foreign key nor an index of its own
+    (the hot append-only tables: a foreign key check per row would slow their COPY, and their
+    indexes lead with the project where reads need it); deleting the project is still refused.
+    """
     return models.ForeignKey(
         Project,
         on_delete=models.PROTECT,
         default=DEFAULT_PROJECT_ID,
         related_name=related_name,
         help_text=help_text,
+        db_constraint=constraint,
+        db_index=constraint,
     )

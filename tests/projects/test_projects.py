@@ -15,10 +15,11 @@ def test_migrations__make_the_default_project_that_owns_keys_without_one():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_default_project__comes_back_after_a_flush_and_new_projects_get_fresh_ids():
+def test_default_and_self_projects__come_back_after_a_flush_and_new_projects_get_fresh_ids():
     Project.objects.create(slug="storefront", name="Storefront")
     call_command("flush", interactive=False, verbosity=0)
-    assert list(Project.objects.values_list("pk", "slug")) == [(DEFAULT_PROJECT_ID, "default")]
+    assert list(Project.objects.values_list("slug", flat=True)) == ["default", "self"]
+    assert Project.objects.get(slug="default").pk == DEFAULT_PROJECT_ID
     # The ID sequence is past the default project's explicit ID.
     assert Project.objects.create(slug="backoffice", name="Back office").pk > DEFAULT_PROJECT_ID
 
