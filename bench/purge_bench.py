@@ -62,6 +62,7 @@ def run(options, database_url: str) -> dict:
     from django.db import connection
 
     from bench.internals import NewEvent, event_batch_record
+    from projects.models import DEFAULT_PROJECT_ID
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
@@ -76,7 +77,7 @@ def run(options, database_url: str) -> dict:
 
     def ingest_once() -> float:
         began = time.perf_counter()
-        event_batch_record(events=events, request_user_agent="bench")
+        event_batch_record(events=events, request_user_agent="bench", project_id=DEFAULT_PROJECT_ID)
         return (time.perf_counter() - began) * 1000
 
     baseline = []

@@ -16,6 +16,7 @@ from errors.models import ErrorLog, ErrorStatus, Severity
 from errors.serializers import SORT_BY
 from errors.services import error_status_set
 from feedback import selectors as feedback_selectors
+from projects.dashboard import project_pick
 from projects.selectors import project_ids_visible
 
 TRIAGE_PAGE_SIZE = 50
@@ -47,6 +48,7 @@ def errors_dashboard(request, *, site):
     """Render the triage page, or apply a one-click or bulk status change (POST)."""
     if request.method == "POST":
         return _errors_apply_action(request)
+    pick = project_pick(request)
     filters = {
         "sort": one_of(request.GET.get("sort"), TRIAGE_SORT_LABELS, default="frequency"),
         "status": one_of(request.GET.get("status"), TRIAGE_STATUS_LABELS, default="unresolved"),
@@ -73,7 +75,7 @@ def errors_dashboard(request, *, site):
         offset=(page_number - 1) * TRIAGE_PAGE_SIZE,
         limit=TRIAGE_PAGE_SIZE,
         with_text=False,
-        project_ids=project_ids_visible(user=request.user),
+        project_ids=pick.project_ids,
     )
     rows = page.errors
     trends = error_selectors.error_hourly_counts_by_error(
@@ -87,6 +89,7 @@ def errors_dashboard(request, *, site):
         **site.each_context(request),
         "title": "Error triage",
         "dashboard": "errors",
+        "project_pick": pick,
         "errors": rows,
         "filters": filters,
         "sorts": TRIAGE_SORT_LABELS,

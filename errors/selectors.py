@@ -40,9 +40,15 @@ TRIAGE_STATUS_FILTERS = {
 }
 
 
-def error_occurrence_count_since(*, since: datetime) -> int:
-    """Return how many error reports were received since `since`."""
-    return ErrorOccurrence.objects.filter(created_at__gte=since).count()
+def error_occurrence_count_since(
+    *, since: datetime, project_ids: Collection[int] | None = None
+) -> int:
+    """Return how many error reports of the projects `project_ids` (None: all) were received
+    since `since`."""
+    occurrences = ErrorOccurrence.objects.filter(created_at__gte=since)
+    if project_ids is not None:
+        occurrences = occurrences.filter(error__project_id__in=project_ids)
+    return occurrences.count()
 
 
 def error_open_critical_count() -> int:

@@ -5,14 +5,20 @@ import hmac
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny, BasePermission, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import ApiError
 from health.models import HealthStatus
-from health.serializers import HealthCronResultSerializer, HealthDocumentSerializer
-from health.services import HealthReport, health_check_run
+from health.serializers import (
+    HealthCronResultSerializer,
+    HealthDocumentSerializer,
+    ProjectHealthListSerializer,
+    ProjectHealthQuerySerializer,
+)
+from health.services import HealthReport, health_check_run, project_health_read
+from projects.selectors import project_ids_for_read, projects_visible
 
 
 def _health_response(report: HealthReport, serializer=HealthDocumentSerializer) -> Response:
@@ -105,3 +111,33 @@ class HealthCronCheckApi(APIView):
     )
     def post(self, request):
         return _health_response(health_check_run(store=True), HealthCronResultSerializer)
+
+
+class HealthProjectsApi(APIView):
+    """Answer each project's active sessions and error rate to staff (session or token)."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        operation_id="health_projects",
+        parameters=[ProjectHealthQuerySerializer],
+        responses={
+            200: ProjectHealthListSerializer,
+            400: OpenApiResponse(description="No such project you can see."),
+            401: OpenApiResponse(description="Not authenticated."),
+            403: OpenApiResponse(description="Not staff."),
+        },
+    )
+    def get(self, request):
+        query = ProjectHealthQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        slug = query.validated_data.get("project")
+        projects = projects_visible(user=request.user)
+        if slug:
+            project_ids_for_read(user=request.user, slug=slug)  # refuses one they cannot see
+            projects = [project for project in projects if project.slug == slug]
+        figures = project_health_read(projects=projects)
+        return Response(
+            ProjectHealthListSerializer({"projects": figures}).data,
+            headers={"Cache-Control": "no-store"},
+        )

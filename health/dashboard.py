@@ -8,7 +8,8 @@ from django.template.response import TemplateResponse
 from common.params import one_of
 from health import selectors as health_selectors
 from health.serializers import iso_milliseconds
-from health.services import health_check_run
+from health.services import health_check_run, project_health_read
+from projects.dashboard import project_pick
 
 HEALTH_HISTORY_HOURS = {"24h": 24, "7d": 24 * 7, "30d": 24 * 30}
 HEALTH_CHECK_LABELS = {
@@ -19,9 +20,12 @@ HEALTH_CHECK_LABELS = {
 
 
 def health_dashboard(request, *, site):
-    """Render the health page: a check run now, and the history of the stored checks."""
+    """Render the health page: a check run now, each project's error rate and sessions (the
+    picked project's only, when one is picked), and the history of the stored checks."""
     window = one_of(request.GET.get("window"), HEALTH_HISTORY_HOURS, default="24h")
     report = health_check_run(store=False)
+    pick = project_pick(request)
+    projects = [p for p in pick.choices if p.slug == pick.slug or not pick.slug]
     snapshots = list(
         health_selectors.health_snapshots_recent(hours=HEALTH_HISTORY_HOURS[window]).values(
             "created_at", "status", "database_latency_ms", "error_rate", "active_sessions"
@@ -50,6 +54,8 @@ def health_dashboard(request, *, site):
         **site.each_context(request),
         "title": "Health",
         "dashboard": "health",
+        "project_pick": pick,
+        "project_health": project_health_read(projects=projects, now=report.checked_at),
         "health": report,
         "checked_at": iso_milliseconds(report.checked_at),
         "last_run_at": iso_milliseconds(last_run_at) if last_run_at else None,

@@ -141,3 +141,24 @@ class HealthAlertSerializer(CamelCaseSerializer):
     checkedAt = IsoDateTimeField()
     snapshotId = serializers.IntegerField()
     health = serializers.JSONField()
+
+
+class ProjectHealthSerializer(serializers.Serializer):
+    """One project's active sessions and error rate (GET /api/health/projects)."""
+
+    project = serializers.CharField(source="project.slug", help_text="The project's slug.")
+    name = serializers.CharField(source="project.name")
+    sessions = _SessionsSerializer()
+    errorRate = _ErrorRateSerializer(source="error_rate")
+
+
+class ProjectHealthListSerializer(serializers.Serializer):
+    projects = ProjectHealthSerializer(many=True)
+
+
+class ProjectHealthQuerySerializer(serializers.Serializer):
+    project = serializers.CharField(
+        max_length=50,
+        required=False,
+        help_text="A project's slug: only it. Without it, every project you can see.",
+    )

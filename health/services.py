@@ -19,6 +19,7 @@ from health import probes
 from health.models import HealthSnapshot, HealthStatus
 from health.selectors import health_snapshot_latest
 from health.serializers import HealthAlertSerializer, HealthDocumentSerializer
+from projects.models import Project
 from telemetry.selectors import telemetry_active_sessions_since, telemetry_event_counts_since
 
 SESSION_WINDOW_MINUTES = 5
@@ -334,12 +335,54 @@ def _alerts_figure(summary: AlertDeliverySummary | None) -> AlertsFigure:
     )
 
 
-def _error_counts(*, now: datetime) -> tuple[int, int]:
-    """Return (errors, events) of the last hour: error reports count on both sides."""
+def _error_counts(*, now: datetime, project_ids: list[int] | None = None) -> tuple[int, int]:
+    """Return (errors, events) of the last hour of the projects (None: all): error reports
+    count on both sides."""
     since = now - timedelta(hours=ERROR_RATE_WINDOW_HOURS)
-    events = telemetry_event_counts_since(since=since)
-    reports = error_occurrence_count_since(since=since)
+    events = telemetry_event_counts_since(since=since, project_ids=project_ids)
+    reports = error_occurrence_count_since(since=since, project_ids=project_ids)
     return events.errors + reports, events.total + reports
+
+
+@dataclass(frozen=True)
+class ProjectHealth:
+    """One project's part of the health check: its active sessions and its error rate."""
+
+    project: Project
+    sessions: SessionsFigure
+    error_rate: ErrorRateFigure
+
+
+def project_health_read(
+    *, projects: list[Project], now: datetime | None = None
+) -> list[ProjectHealth]:
+    """Return each project's active sessions (last 5 minutes) and error rate (last hour),
+    judged by the same thresholds as the service's document (HEALTH["ERROR_RATE_PERCENT"])."""
+    now = now or timezone.now()
+    figures = []
+    for project in projects:
+        errors, total = _error_counts(now=now, project_ids=[project.pk])
+        rate = errors / total * 100 if total else 0.0
+        figures.append(
+            ProjectHealth(
+                project=project,
+                sessions=SessionsFigure(
+                    active=telemetry_active_sessions_since(
+                        since=now - timedelta(minutes=SESSION_WINDOW_MINUTES),
+                        project_ids=[project.pk],
+                    )
+                ),
+                error_rate=ErrorRateFigure(
+                    errors=errors,
+                    total_events=total,
+                    rate=round(rate, 2),
+                    status=probes.status_for_value(
+                        rate, limits=settings.HEALTH["ERROR_RATE_PERCENT"]
+                    ),
+                ),
+            )
+        )
+    return figures
 
 
 def _periodic_check(*, latest: HealthSnapshot | None, now: datetime, known: bool) -> PeriodicCheck:

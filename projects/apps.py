@@ -15,6 +15,9 @@ def default_project_ensure(sender, using="default", apps=None, **kwargs):
     project_default_create(Project, connections[using])
     if any(field.name == "telemetry_retention_days" for field in Project._meta.fields):
         project_self_create(Project, connections[using])
+        from projects.selectors import project_self_id
+
+        project_self_id.cache_clear()  # a flush gives `self` a new ID
 
 
 def project_default_create(Project, connection) -> None:

@@ -1,5 +1,8 @@
 """Reads of projects: which project an ingestion request is for, which projects staff may read."""
 
+import functools
+
+from django.conf import settings
 from django.db.models import Q
 from rest_framework import status as http_status
 
@@ -7,7 +10,7 @@ from common.api import ApiError
 from common.retention import retention_cutoff
 from errors.sentry.auth import public_key_is_well_formed
 from errors.sentry.selectors import client_key_find
-from projects.models import DEFAULT_PROJECT_ID, Project
+from projects.models import DEFAULT_PROJECT_ID, SELF_SLUG, Project
 
 KEY_HEADER = "X-Telemetry-Key"
 KEY_PARAMETER = "key"
@@ -34,6 +37,13 @@ def ingest_project_id(request) -> int:
     return client_key.project_id
 
 
+@functools.cache
+def project_self_id() -> int:
+    """Return the ID of the project `self` (the service's own telemetry), read once per process:
+    migrations create it and it is never deleted (it owns rows)."""
+    return Project.objects.get(slug=SELF_SLUG).pk
+
+
 def project_ids_visible(*, user) -> list[int] | None:
     """Return the IDs of the projects `user` (staff) may read: None, meaning every project, for
     a superuser; else the projects they are a member of."""
@@ -42,13 +52,16 @@ def project_ids_visible(*, user) -> list[int] | None:
     return list(user.projects.values_list("pk", flat=True))
 
 
-def project_ids_for_read(*, user, slug: str | None) -> list[int] | None:
+def project_ids_for_read(*, user, slug: str | None) -> list[int]:
     """Return the project IDs a staff read covers: the project `slug` when given (refused with
     400 when `user` may not see a project of that slug, whether or not it exists), else every
-    project `user` may read (None: all)."""
+    project `user` may read but `self`, the service's own, which is read only by name."""
     visible = project_ids_visible(user=user)
     if not slug:
-        return visible
+        projects = Project.objects.exclude(slug=SELF_SLUG)
+        if visible is not None:
+            projects = projects.filter(pk__in=visible)
+        return list(projects.values_list("pk", flat=True))
     project_id = Project.objects.filter(slug=slug).values_list("pk", flat=True).first()
     if project_id is None or (visible is not None and project_id not in visible):
         raise ApiError(
@@ -57,13 +70,25 @@ def project_ids_for_read(*, user, slug: str | None) -> list[int] | None:
     return [project_id]
 
 
-def retention_expired(*, timestamp_field: str, project_field: str, default_days: int) -> Q:
-    """Return the filter of rows past their project's error retention: `timestamp_field`
-    older than the project's `error_retention_days`, or `default_days` for projects without
-    their own (`project_field` names the row's project ID, e.g. "error__project_id")."""
-    own = dict(
-        Project.objects.exclude(error_retention_days=None).values_list("pk", "error_retention_days")
-    )
+def projects_visible(*, user) -> list[Project]:
+    """Return the projects `user` (staff) may read, by slug."""
+    visible = project_ids_visible(user=user)
+    projects = Project.objects.order_by("slug")
+    return list(projects if visible is None else projects.filter(pk__in=visible))
+
+
+def retention_expired(
+    *,
+    timestamp_field: str,
+    project_field: str,
+    default_days: int,
+    days_field: str = "error_retention_days",
+) -> Q:
+    """Return the filter of rows past their project's retention: `timestamp_field` older than
+    the project's `days_field` (error_retention_days or telemetry_retention_days), or
+    `default_days` for projects without their own (`project_field` names the row's project
+    ID, e.g. "error__project_id")."""
+    own = dict(Project.objects.exclude(**{days_field: None}).values_list("pk", days_field))
     expired = Q(**{f"{timestamp_field}__lt": retention_cutoff(days=default_days)})
     if not own:
         return expired
@@ -73,3 +98,12 @@ def retention_expired(*, timestamp_field: str, project_field: str, default_days:
             **{project_field: project_id, f"{timestamp_field}__lt": retention_cutoff(days=days)}
         )
     return expired
+
+
+def telemetry_retention_days_shortest() -> int:
+    """Return the fewest days any project keeps its raw telemetry (TELEMETRY_RETENTION_DAYS
+    unless a project keeps them for less)."""
+    own = Project.objects.exclude(telemetry_retention_days=None).values_list(
+        "telemetry_retention_days", flat=True
+    )
+    return min([settings.TELEMETRY_RETENTION_DAYS, *own])

@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from projects.selectors import telemetry_retention_days_shortest
 from telemetry.models import (
     ANY_TYPE,
     TelemetryAggregate,
@@ -52,6 +53,15 @@ class EventSlice:
     where: str
     params: list
     q: Q
+
+    def of_projects(self, project_ids: list[int]) -> "EventSlice":
+        """Return the slice narrowed to the events of the projects `project_ids`."""
+        marks = ", ".join(["%s"] * len(project_ids)) or "NULL"
+        return EventSlice(
+            where=f"{self.where} AND project_id IN ({marks})",
+            params=[*self.params, *project_ids],
+            q=self.q & Q(project_id__in=project_ids),
+        )
 
     def of_type(self, event_type: str | None) -> "EventSlice":
         """Return the slice narrowed to the events of one type (itself when None)."""
@@ -105,7 +115,8 @@ def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> 
     them to existing rows (set-based upserts), so its cost follows the ingest rate, not the
     hour. The rebuild deletes and recomputes its hours in one transaction, so running it twice
     gives the same rows; it never starts before the oldest hour whose raw events are all
-    still kept, so it never replaces a roll-up by the partial remains of a purged hour.
+    still kept (in every project: the shortest retention counts), so it never replaces a
+    roll-up by the partial remains of a purged hour.
     """
     now = now or timezone.now()
     until = now - timedelta(seconds=settings.TELEMETRY["ROLLUP_SETTLE_SECONDS"])
@@ -119,7 +130,7 @@ def telemetry_rollup(*, since: datetime | None, now: datetime | None = None) -> 
         start = None
         if since is not None:
             oldest_complete = floor_hour(
-                now - timedelta(days=settings.TELEMETRY_RETENTION_DAYS)
+                now - timedelta(days=telemetry_retention_days_shortest())
             ) + timedelta(hours=1)
             start = min(max(floor_hour(since), oldest_complete), floor_hour(until))
         new = _slice(last_id=last_id, until=until, before=start, previous=previous)
@@ -165,17 +176,18 @@ def _rollup_add(events: EventSlice) -> tuple[int, int, int]:
 
 
 def _add_counts_sql(dialect: Dialect, model, period: str, events: EventSlice) -> str:
-    """Return the upsert that adds the slice's counts per (period, type, page, device)."""
+    """Return the upsert that adds the slice's counts per (project, period, type, page, device)."""
     table = model._meta.db_table
     bucket = (dialect.hour if period == "hour" else dialect.day).format("created_at")
     return f"""
-        INSERT INTO {table} ({period}, type, page, device_type, count, duration_count, duration_sum)
-        SELECT {bucket}, type, page, device_type, COUNT(*), COUNT(duration),
+        INSERT INTO {table}
+            (project_id, {period}, type, page, device_type, count, duration_count, duration_sum)
+        SELECT project_id, {bucket}, type, page, device_type, COUNT(*), COUNT(duration),
                COALESCE(SUM(duration), 0)
         FROM {_EVENTS}
         WHERE {events.where}
-        GROUP BY {bucket}, type, page, device_type
-        ON CONFLICT ({period}, type, page, device_type) DO UPDATE SET
+        GROUP BY project_id, {bucket}, type, page, device_type
+        ON CONFLICT (project_id, {period}, type, page, device_type) DO UPDATE SET
             count = {table}.count + excluded.count,
             duration_count = {table}.duration_count + excluded.duration_count,
             duration_sum = {table}.duration_sum + excluded.duration_sum
@@ -185,8 +197,9 @@ def _add_counts_sql(dialect: Dialect, model, period: str, events: EventSlice) ->
 def _add_unique_sql(dialect: Dialect, *, column: str, type_column: str, events: EventSlice) -> str:
     """Return the insert of the slice's IDs into the daily sets (per type, or `*`)."""
     return f"""
-        {dialect.insert_ignore} {TelemetryDailyUnique._meta.db_table} (kind, type, day, value_hash)
-        SELECT DISTINCT %s, {type_column}, {dialect.day.format("created_at")},
+        {dialect.insert_ignore} {TelemetryDailyUnique._meta.db_table}
+            (project_id, kind, type, day, value_hash)
+        SELECT DISTINCT project_id, %s, {type_column}, {dialect.day.format("created_at")},
                {dialect.hash.format(column)}
         FROM {_EVENTS}
         WHERE {events.where} AND {column} <> ''
@@ -203,16 +216,19 @@ def _add_histograms(events: EventSlice) -> int:
             hour=TruncHour("created_at", tzinfo=UTC),
             bucket=RawSQL(db_dialect().bucket("duration"), []),
         )
-        .values("hour", "type", "bucket")
+        .values("project_id", "hour", "type", "bucket")
         .annotate(n=Count("id"), total=Sum("duration"), maximum=Max("duration"))
-        .values_list("hour", "type", "bucket", "n", "total", "maximum")
+        .values_list("project_id", "hour", "type", "bucket", "n", "total", "maximum")
         .order_by()
     )
     hourly: dict[tuple, list] = {}
     daily: dict[tuple, list] = {}
-    for hour, type_, bucket, n, total, maximum in buckets:
+    for project_id, hour, type_, bucket, n, total, maximum in buckets:
         hour = hour.astimezone(UTC)
-        for totals, key in ((hourly, (hour, type_)), (daily, (hour.date(), type_))):
+        for totals, key in (
+            (hourly, (project_id, hour, type_)),
+            (daily, (project_id, hour.date(), type_)),
+        ):
             entry = totals.setdefault(key, [0, 0, 0, {}])
             entry[0] += n
             entry[1] += total
@@ -224,22 +240,24 @@ def _add_histograms(events: EventSlice) -> int:
 
 
 def _merge_histogram_rows(model, period: str, additions: dict[tuple, list]) -> None:
-    """Add (count, total, maximum, histogram) to the rows keyed by (period, type)."""
+    """Add (count, total, maximum, histogram) to the rows keyed by (project, period, type)."""
     if not additions:
         return
     existing = {
-        (getattr(row, period), row.type): row
+        (row.project_id, getattr(row, period), row.type): row
         for row in model.objects.filter(
-            **{f"{period}__in": {key[0] for key in additions}},
-            type__in={key[1] for key in additions},
+            project_id__in={key[0] for key in additions},
+            **{f"{period}__in": {key[1] for key in additions}},
+            type__in={key[2] for key in additions},
         )
     }
     changed, created = [], []
-    for (when, type_), (count, total, maximum, histogram) in additions.items():
-        row = existing.get((when, type_))
+    for (project_id, when, type_), (count, total, maximum, histogram) in additions.items():
+        row = existing.get((project_id, when, type_))
         if row is None:
             created.append(
                 model(
+                    project_id=project_id,
                     **{period: when},
                     type=type_,
                     count=count,
@@ -267,40 +285,47 @@ def _add_to_sketches(events: EventSlice) -> None:
         for kind, column in ((UniqueKind.SESSION, "session_id"), (UniqueKind.USER, "user_id")):
             cursor.execute(
                 f"""
-                SELECT DISTINCT type, {day_sql}, {dialect.hash.format(column)}
+                SELECT DISTINCT project_id, type, {day_sql}, {dialect.hash.format(column)}
                 FROM {_EVENTS} WHERE {events.where} AND {column} <> ''
                 """,
                 events.params,
             )
-            for type_, day, hashed in cursor.fetchall():
+            for project_id, type_, day, hashed in cursor.fetchall():
                 day = _as_date(day)
-                for key in ((kind.value, type_, day), (kind.value, ANY_TYPE, day)):
+                for key in (
+                    (project_id, kind.value, type_, day),
+                    (project_id, kind.value, ANY_TYPE, day),
+                ):
                     registers = sketches.get(key)
                     if registers is None:
                         registers = sketches[key] = bytearray(SKETCH_REGISTERS)
                     sketch_add(registers, hashed)
     if not sketches:
         return
-    days = {key[2] for key in sketches}
+    days = {key[3] for key in sketches}
+    projects = {key[0] for key in sketches}
     counts = dict(
-        (((kind, type_, day), n))
-        for kind, type_, day, n in TelemetryDailyUnique.objects.filter(day__in=days)
-        .values("kind", "type", "day")
+        (((project_id, kind, type_, day), n))
+        for project_id, kind, type_, day, n in TelemetryDailyUnique.objects.filter(
+            project_id__in=projects, day__in=days
+        )
+        .values("project_id", "kind", "type", "day")
         .annotate(n=Count("value_hash"))
-        .values_list("kind", "type", "day", "n")
+        .values_list("project_id", "kind", "type", "day", "n")
         .order_by()
     )
     existing = {
-        (row.kind, row.type, row.day): row
-        for row in TelemetryDailySketch.objects.filter(day__in=days)
+        (row.project_id, row.kind, row.type, row.day): row
+        for row in TelemetryDailySketch.objects.filter(project_id__in=projects, day__in=days)
     }
     changed, created = [], []
     for key, registers in sketches.items():
         row = existing.get(key)
         if row is None:
-            kind, type_, day = key
+            project_id, kind, type_, day = key
             created.append(
                 TelemetryDailySketch(
+                    project_id=project_id,
                     kind=kind,
                     type=type_,
                     day=day,
@@ -358,21 +383,27 @@ def _rebuild_sketches(*, first_day) -> None:
     sketches: dict[tuple, list] = {}
     ids = (
         TelemetryDailyUnique.objects.filter(day__gte=first_day)
-        .values_list("kind", "type", "day", "value_hash")
+        .values_list("project_id", "kind", "type", "day", "value_hash")
         .iterator(chunk_size=20_000)
     )
-    for kind, type_, day, hashed in ids:
-        entry = sketches.get((kind, type_, day))
+    for project_id, kind, type_, day, hashed in ids:
+        key = (project_id, kind, type_, day)
+        entry = sketches.get(key)
         if entry is None:
-            entry = sketches[(kind, type_, day)] = [bytearray(SKETCH_REGISTERS), 0]
+            entry = sketches[key] = [bytearray(SKETCH_REGISTERS), 0]
         sketch_add(entry[0], hashed)
         entry[1] += 1
     TelemetryDailySketch.objects.bulk_create(
         [
             TelemetryDailySketch(
-                kind=kind, type=type_, day=day, distinct_count=count, registers=bytes(registers)
+                project_id=project_id,
+                kind=kind,
+                type=type_,
+                day=day,
+                distinct_count=count,
+                registers=bytes(registers),
             )
-            for (kind, type_, day), (registers, count) in sketches.items()
+            for (project_id, kind, type_, day), (registers, count) in sketches.items()
         ],
         batch_size=200,
     )
@@ -406,17 +437,17 @@ def _duration_sql(dialect: Dialect, events: EventSlice) -> str:
     bucket = dialect.bucket("duration")
     return f"""
         INSERT INTO {TelemetryDurationAggregate._meta.db_table}
-            (hour, type, count, total, maximum, histogram)
-        SELECT hour, type, SUM(n), SUM(total), MAX(maximum),
+            (project_id, hour, type, count, total, maximum, histogram)
+        SELECT project_id, hour, type, SUM(n), SUM(total), MAX(maximum),
                COALESCE({dialect.object_agg}(CAST(bucket AS TEXT), n), {dialect.empty_object})
         FROM (
-            SELECT {hour} AS hour, type, {bucket} AS bucket, COUNT(*) AS n,
+            SELECT project_id, {hour} AS hour, type, {bucket} AS bucket, COUNT(*) AS n,
                    SUM(duration) AS total, MAX(duration) AS maximum
             FROM {_EVENTS}
             WHERE {events.where} AND duration IS NOT NULL
-            GROUP BY {hour}, type, {bucket}
+            GROUP BY project_id, {hour}, type, {bucket}
         ) AS buckets
-        GROUP BY hour, type
+        GROUP BY project_id, hour, type
     """
 
 
@@ -424,11 +455,12 @@ def _daily_aggregate_sql(dialect: Dialect) -> str:
     day = dialect.day.format("hour")
     return f"""
         INSERT INTO {TelemetryDailyAggregate._meta.db_table}
-            (day, type, page, device_type, count, duration_count, duration_sum)
-        SELECT {day}, type, page, device_type, SUM(count), SUM(duration_count), SUM(duration_sum)
+            (project_id, day, type, page, device_type, count, duration_count, duration_sum)
+        SELECT project_id, {day}, type, page, device_type, SUM(count), SUM(duration_count),
+               SUM(duration_sum)
         FROM {TelemetryAggregate._meta.db_table}
         WHERE hour >= %s
-        GROUP BY {day}, type, page, device_type
+        GROUP BY project_id, {day}, type, page, device_type
     """
 
 
@@ -440,25 +472,27 @@ def _daily_duration_sql(dialect: Dialect) -> str:
     entries = dialect.object_entries.format(f"{hourly}.histogram")
     return f"""
         INSERT INTO {TelemetryDailyDurationAggregate._meta.db_table}
-            (day, type, count, total, maximum, histogram)
-        SELECT totals.day, totals.type, totals.count, totals.total, totals.maximum,
-               histograms.histogram
+            (project_id, day, type, count, total, maximum, histogram)
+        SELECT totals.project_id, totals.day, totals.type, totals.count, totals.total,
+               totals.maximum, histograms.histogram
         FROM (
-            SELECT {day} AS day, type, SUM(count) AS count, SUM(total) AS total,
+            SELECT project_id, {day} AS day, type, SUM(count) AS count, SUM(total) AS total,
                    MAX(maximum) AS maximum
-            FROM {hourly} WHERE hour >= %s GROUP BY {day}, type
+            FROM {hourly} WHERE hour >= %s GROUP BY project_id, {day}, type
         ) AS totals
         JOIN (
-            SELECT day, type, {dialect.object_agg}(bucket, n) AS histogram
+            SELECT project_id, day, type, {dialect.object_agg}(bucket, n) AS histogram
             FROM (
-                SELECT {hourly_day} AS day, {hourly}.type AS type, entry.key AS bucket,
+                SELECT {hourly}.project_id AS project_id, {hourly_day} AS day,
+                       {hourly}.type AS type, entry.key AS bucket,
                        SUM(CAST(entry.value AS BIGINT)) AS n
                 FROM {hourly}, {entries} AS entry
                 WHERE {hourly}.hour >= %s
-                GROUP BY {hourly_day}, {hourly}.type, entry.key
+                GROUP BY {hourly}.project_id, {hourly_day}, {hourly}.type, entry.key
             ) AS buckets
-            GROUP BY day, type
-        ) AS histograms ON histograms.day = totals.day AND histograms.type = totals.type
+            GROUP BY project_id, day, type
+        ) AS histograms ON histograms.project_id = totals.project_id
+            AND histograms.day = totals.day AND histograms.type = totals.type
     """
 
 
@@ -466,8 +500,8 @@ def _any_type_unique_sql(dialect: Dialect) -> str:
     """Return the query that derives the any-type sets from the per-type sets of a kind."""
     table = TelemetryDailyUnique._meta.db_table
     return f"""
-        {dialect.insert_ignore} {table} (kind, type, day, value_hash)
-        SELECT DISTINCT kind, '{ANY_TYPE}', day, value_hash
+        {dialect.insert_ignore} {table} (project_id, kind, type, day, value_hash)
+        SELECT DISTINCT project_id, kind, '{ANY_TYPE}', day, value_hash
         FROM {table}
         WHERE kind = %s AND type <> '{ANY_TYPE}' AND day >= %s
         {dialect.on_conflict_ignore}

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from common.api import ApiError, PublicApi
 from common.ingest import ingest_object_read, ingest_schema
-from projects.selectors import ingest_project_id
+from projects.selectors import ingest_project_id, project_ids_for_read
 from telemetry.selectors import telemetry_metrics
 from telemetry.serializers import (
     TelemetryBatchResultSerializer,
@@ -41,8 +41,7 @@ class TelemetryBatchRecordApi(PublicApi):
         body = ingest_object_read(
             request, scope="telemetry-batch", config=config, refusal=_NO_EVENTS_LIST
         )
-        # Refuses an unknown or disabled key; events are not stored per project yet.
-        ingest_project_id(request)
+        project_id = ingest_project_id(request)
         events = body.get("events")
         if not isinstance(events, list):
             raise ApiError(_NO_EVENTS_LIST)
@@ -70,6 +69,7 @@ class TelemetryBatchRecordApi(PublicApi):
         recorded = event_batch_record(
             events=valid,
             request_user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            project_id=project_id,
         )
         return Response(
             {
@@ -90,7 +90,9 @@ class TelemetryMetricsApi(APIView):
         parameters=[TelemetryMetricsQuerySerializer],
         responses={
             200: TelemetryMetricsSerializer,
-            400: OpenApiResponse(description="days not 1 to 365, or an unknown type."),
+            400: OpenApiResponse(
+                description="days not 1 to 365, an unknown type, or no such project you can see."
+            ),
             401: OpenApiResponse(description="Not authenticated."),
             403: OpenApiResponse(description="Not staff."),
         },
@@ -101,5 +103,8 @@ class TelemetryMetricsApi(APIView):
         metrics = telemetry_metrics(
             days=query.validated_data["days"],
             event_type=query.validated_data.get("type") or None,
+            project_ids=project_ids_for_read(
+                user=request.user, slug=query.validated_data.get("project")
+            ),
         )
         return Response(TelemetryMetricsSerializer(metrics).data)

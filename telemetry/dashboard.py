@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from common.params import one_of, whole_number
+from projects.dashboard import project_pick
 from telemetry import selectors as telemetry_selectors
 from telemetry.serializers import TelemetryMetricsSerializer, TelemetrySeriesSerializer
 
@@ -40,6 +41,7 @@ def metrics_dashboard(request, *, site):
         **site.each_context(request),
         "title": "Metrics",
         "dashboard": "metrics",
+        "project_pick": project_pick(request),
         "window": window,
         "windows": list(METRICS_WINDOWS),
         "refresh_seconds": _refresh_seconds(request),
@@ -50,15 +52,21 @@ def metrics_dashboard(request, *, site):
 def metrics_data(request):
     """Return the metrics charts' data for the requested window as JSON.
 
-    `metrics` is exactly what GET /api/telemetry?days=… answers for the same window.
+    `metrics` is exactly what GET /api/telemetry?days=…&project=… answers for the same window
+    and project (the page passes its project; without one, the remembered choice).
     """
     window = _metrics_window(request)
     days = METRICS_WINDOWS[window]
+    project_ids = project_pick(request, warn=False).project_ids
     now = timezone.now()
-    metrics = telemetry_selectors.telemetry_metrics(days=days, event_type=None, now=now)
-    recent = telemetry_selectors.telemetry_events_recent(limit=RECENT_EVENTS)
+    metrics = telemetry_selectors.telemetry_metrics(
+        days=days, event_type=None, project_ids=project_ids, now=now
+    )
+    recent = telemetry_selectors.telemetry_events_recent(
+        limit=RECENT_EVENTS, project_ids=project_ids
+    )
     active_sessions = telemetry_selectors.telemetry_active_sessions_since(
-        since=now - timedelta(minutes=ACTIVE_SESSION_MINUTES)
+        since=now - timedelta(minutes=ACTIVE_SESSION_MINUTES), project_ids=project_ids
     )
     return JsonResponse(
         {
@@ -66,7 +74,7 @@ def metrics_data(request):
             "generatedAt": now.isoformat(),
             "metrics": TelemetryMetricsSerializer(metrics).data,
             "series": TelemetrySeriesSerializer(
-                telemetry_selectors.telemetry_series(days=days, now=now)
+                telemetry_selectors.telemetry_series(days=days, project_ids=project_ids, now=now)
             ).data,
             "activeSessions": active_sessions,
             "recentEvents": [

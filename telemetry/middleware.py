@@ -1,6 +1,7 @@
 """Record the service's own API requests as `api_call` events, so metrics show our latency.
 
-Each sampled request under /api/ becomes one event: `page` is the route template
+Each sampled request under /api/ becomes one event of the project `self` (so it never mixes
+with an application's metrics): `page` is the route template
 (`/api/errors/<int:pk>`, never the raw URL), `action` the HTTP method, `duration` the time spent
 in the view and the middleware below this one (ms), `metadata.status` the status code. Requests
 that match no route and public ingestion (common.middleware.is_public_ingest: its volume is the
@@ -21,6 +22,7 @@ from django.db import connection
 from django.utils import timezone
 
 from common.middleware import is_public_ingest
+from projects.selectors import project_self_id
 from telemetry.models import EventType, TelemetryEvent
 
 logger = logging.getLogger(__name__)
@@ -136,6 +138,7 @@ class SelfTelemetryMiddleware:
             return
         self_telemetry_buffer.add(
             TelemetryEvent(
+                project_id=project_self_id(),
                 type=EventType.API_CALL,
                 page="/" + match.route,
                 action=request.method,

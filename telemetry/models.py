@@ -3,6 +3,14 @@
 from django.db import models
 from django.utils import timezone
 
+from projects.models import project_foreign_key
+
+_PROJECT_HELP = "Whose events these are (the client key's project; `self` for the service's own)."
+
+
+def _project():
+    return project_foreign_key(help_text=_PROJECT_HELP, constraint=False)
+
 
 class EventType(models.TextChoices):
     """The built-in event taxonomy; TELEMETRY["EXTRA_EVENT_TYPES"] may allow more."""
@@ -28,6 +36,7 @@ class DeviceType(models.TextChoices):
 class TelemetryEvent(models.Model):
     """One event; kept TELEMETRY_RETENTION_DAYS, then only its hourly roll-up remains."""
 
+    project = _project()
     type = models.CharField(max_length=40)
     page = models.CharField(max_length=512, blank=True, default="")
     action = models.CharField(max_length=200, blank=True, default="")
@@ -65,6 +74,7 @@ class TelemetryAggregate(models.Model):
     `hour` is the start of the UTC hour.
     """
 
+    project = _project()
     hour = models.DateTimeField()
     type = models.CharField(max_length=40)
     page = models.CharField(max_length=512, blank=True, default="")
@@ -75,9 +85,10 @@ class TelemetryAggregate(models.Model):
 
     class Meta:
         constraints = [
-            # Its index (hour first) also serves the metrics read over a window of hours.
+            # Its index (project, then hour) also serves the metrics read over a window of hours.
             models.UniqueConstraint(
-                fields=["hour", "type", "page", "device_type"], name="telemetry_aggregate_unique"
+                fields=["project", "hour", "type", "page", "device_type"],
+                name="telemetry_aggregate_unique",
             ),
         ]
 
@@ -92,6 +103,7 @@ class TelemetryDurationAggregate(models.Model):
     any set of hours gives their p50/p95/p99 within 1 % relative error.
     """
 
+    project = _project()
     hour = models.DateTimeField()
     type = models.CharField(max_length=40)
     count = models.BigIntegerField(default=0)
@@ -101,8 +113,10 @@ class TelemetryDurationAggregate(models.Model):
 
     class Meta:
         constraints = [
-            # Its index (hour first) also serves the percentile read over a window of hours.
-            models.UniqueConstraint(fields=["hour", "type"], name="telemetry_duration_agg_unique"),
+            # Its index (project, then hour) also serves the percentile read over a window of hours.
+            models.UniqueConstraint(
+                fields=["project", "hour", "type"], name="telemetry_duration_agg_unique"
+            ),
         ]
 
     def __str__(self):
@@ -115,6 +129,7 @@ class TelemetryDailyAggregate(models.Model):
     The row of the current day covers its events up to the roll-up watermark.
     """
 
+    project = _project()
     day = models.DateField()
     type = models.CharField(max_length=40)
     page = models.CharField(max_length=512, blank=True, default="")
@@ -125,9 +140,10 @@ class TelemetryDailyAggregate(models.Model):
 
     class Meta:
         constraints = [
-            # Its index (day first) also serves the metrics read over a window of days.
+            # Its index (project, then day) also serves the metrics read over a window of days.
             models.UniqueConstraint(
-                fields=["day", "type", "page", "device_type"], name="telemetry_daily_agg_unique"
+                fields=["project", "day", "type", "page", "device_type"],
+                name="telemetry_daily_agg_unique",
             ),
         ]
 
@@ -138,6 +154,7 @@ class TelemetryDailyAggregate(models.Model):
 class TelemetryDailyDurationAggregate(models.Model):
     """The hourly duration histograms of one UTC day merged (see TelemetryDurationAggregate)."""
 
+    project = _project()
     day = models.DateField()
     type = models.CharField(max_length=40)
     count = models.BigIntegerField(default=0)
@@ -147,8 +164,10 @@ class TelemetryDailyDurationAggregate(models.Model):
 
     class Meta:
         constraints = [
-            # Its index (day first) also serves the percentile read over a window of days.
-            models.UniqueConstraint(fields=["day", "type"], name="telemetry_daily_dur_unique"),
+            # Its index (project, then day) also serves the percentile read over a window of days.
+            models.UniqueConstraint(
+                fields=["project", "day", "type"], name="telemetry_daily_dur_unique"
+            ),
         ]
 
     def __str__(self):
@@ -171,7 +190,8 @@ class TelemetryDailyUnique(models.Model):
     """
 
     # The key's index serves the count of distinct IDs of one kind and type over a range of days.
-    pk = models.CompositePrimaryKey("kind", "type", "day", "value_hash")
+    pk = models.CompositePrimaryKey("project_id", "kind", "type", "day", "value_hash")
+    project = _project()
     kind = models.CharField(max_length=8, choices=UniqueKind.choices)
     type = models.CharField(max_length=40, help_text='An event type, or "*" for any type.')
     day = models.DateField()
@@ -188,6 +208,7 @@ class TelemetryDailySketch(models.Model):
     sketches (standard error 0.81 %) instead of reading every ID.
     """
 
+    project = _project()
     kind = models.CharField(max_length=8, choices=UniqueKind.choices)
     type = models.CharField(max_length=40)
     day = models.DateField()
@@ -198,7 +219,7 @@ class TelemetryDailySketch(models.Model):
         constraints = [
             # Its index also serves the read of a kind's sketches over a range of days.
             models.UniqueConstraint(
-                fields=["kind", "type", "day"], name="telemetry_daily_sketch_unique"
+                fields=["project", "kind", "type", "day"], name="telemetry_daily_sketch_unique"
             ),
         ]
 

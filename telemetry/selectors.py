@@ -120,9 +120,14 @@ class TelemetrySeries:
 
 
 def telemetry_metrics(
-    *, days: int, event_type: str | None, now: datetime | None = None
+    *,
+    days: int,
+    event_type: str | None,
+    project_ids: list[int] | None,
+    now: datetime | None = None,
 ) -> TelemetryMetrics:
-    """Return the metrics of the last `days` UTC days (today included), of one type or all.
+    """Return the metrics of the last `days` UTC days (today included), of one type or all,
+    of the projects `project_ids` (None: every project).
 
     Events the roll-ups hold are read from their daily sums, the others (newer or late) from
     raw events (see telemetry_rollup), so the answer is the same before and after raw events pass
@@ -134,9 +139,11 @@ def telemetry_metrics(
     first_day = now.date() - timedelta(days=days - 1)
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
     watermark = rollup_watermark()
-    raw_from = rollup_raw_slice(since=start)
+    raw_from = _raw_slice(since=start, project_ids=project_ids)
 
-    groups = _count_groups(start=start, raw_from=raw_from, event_type=event_type)
+    groups = _count_groups(
+        start=start, raw_from=raw_from, event_type=event_type, project_ids=project_ids
+    )
     by_day = dict.fromkeys((first_day + timedelta(days=n) for n in range(days)), 0)
     by_type: Counter = Counter()
     by_device: Counter = Counter()
@@ -150,14 +157,22 @@ def telemetry_metrics(
         if page and type_ == page_type:
             pages[page] += count
 
-    histograms = _duration_histograms(start=start, raw_from=raw_from, event_type=event_type)
+    histograms = _duration_histograms(
+        start=start, raw_from=raw_from, event_type=event_type, project_ids=project_ids
+    )
     overall = histogram_quantiles(histogram_merge(h for h, _ in histograms.values()), QUANTILES)
     if event_type not in (None, EventType.API_CALL):
         histograms = _duration_histograms(
-            start=start, raw_from=raw_from, event_type=EventType.API_CALL
+            start=start, raw_from=raw_from, event_type=EventType.API_CALL, project_ids=project_ids
         )
     unique = {
-        kind: _unique_count(kind=kind, start=start, raw_from=raw_from, event_type=event_type)
+        kind: _unique_count(
+            kind=kind,
+            start=start,
+            raw_from=raw_from,
+            event_type=event_type,
+            project_ids=project_ids,
+        )
         for kind in (UniqueKind.SESSION, UniqueKind.USER)
     }
     return TelemetryMetrics(
@@ -191,9 +206,25 @@ def _api_call_metrics(histogram: dict[int, int], total: int) -> ApiCallMetrics:
     )
 
 
-def _count_groups(*, start: datetime, raw_from: EventSlice, event_type: str | None):
+def _raw_slice(*, since: datetime, project_ids: list[int] | None) -> EventSlice:
+    """Return the events of the projects (None: all) from `since` on that the roll-ups do not
+    hold."""
+    raw = rollup_raw_slice(since=since)
+    return raw if project_ids is None else raw.of_projects(project_ids)
+
+
+def _of_projects(rows, project_ids: list[int] | None):
+    """Return the roll-up rows (a queryset) of the projects `project_ids` (None: all)."""
+    return rows if project_ids is None else rows.filter(project_id__in=project_ids)
+
+
+def _count_groups(
+    *, start: datetime, raw_from: EventSlice, event_type: str | None, project_ids: list[int] | None
+):
     """Yield (day, type, page, device type, count) from the roll-ups and the raw events."""
-    rolled_up = TelemetryDailyAggregate.objects.filter(day__gte=start.date())
+    rolled_up = _of_projects(
+        TelemetryDailyAggregate.objects.filter(day__gte=start.date()), project_ids
+    )
     if event_type:
         rolled_up = rolled_up.filter(type=event_type)
     yield from rolled_up.values_list("day", "type", "page", "device_type", "count")
@@ -208,10 +239,12 @@ def _count_groups(*, start: datetime, raw_from: EventSlice, event_type: str | No
 
 
 def _duration_histograms(
-    *, start: datetime, raw_from: EventSlice, event_type: str | None
+    *, start: datetime, raw_from: EventSlice, event_type: str | None, project_ids: list[int] | None
 ) -> dict[str, tuple[dict[int, int], int]]:
     """Return, per event type, the merged duration histogram and the sum of durations."""
-    rolled_up = TelemetryDailyDurationAggregate.objects.filter(day__gte=start.date())
+    rolled_up = _of_projects(
+        TelemetryDailyDurationAggregate.objects.filter(day__gte=start.date()), project_ids
+    )
     if event_type:
         rolled_up = rolled_up.filter(type=event_type)
     by_type: dict[str, list] = {}
@@ -250,22 +283,35 @@ def _raw_histograms(raw: EventSlice):
 
 
 def _unique_count(
-    *, kind: UniqueKind, start: datetime, raw_from: EventSlice, event_type: str | None
+    *,
+    kind: UniqueKind,
+    start: datetime,
+    raw_from: EventSlice,
+    event_type: str | None,
+    project_ids: list[int] | None,
 ) -> int:
     """Count the distinct sessions or users of the window: exactly from the daily sets and
     the raw events, or, past TELEMETRY["EXACT_UNIQUE_LIMIT"] daily IDs, by merging the days'
     HyperLogLog sketches (0.81 % standard error)."""
-    sketches = TelemetryDailySketch.objects.filter(
-        kind=kind, type=event_type or ANY_TYPE, day__gte=start.date()
+    sketches = _of_projects(
+        TelemetryDailySketch.objects.filter(
+            kind=kind, type=event_type or ANY_TYPE, day__gte=start.date()
+        ),
+        project_ids,
     )
     daily_ids = sketches.aggregate(total=Sum("distinct_count"))["total"] or 0
     raw = raw_from.of_type(event_type)
     raw_ids = _raw_ids_sql(kind=kind, raw=raw)
     if daily_ids <= settings.TELEMETRY["EXACT_UNIQUE_LIMIT"]:
+        in_projects, project_params = "", []
+        if project_ids is not None:
+            marks = ", ".join(["%s"] * len(project_ids)) or "NULL"
+            in_projects, project_params = f"AND project_id IN ({marks})", list(project_ids)
+        # The same ID in two projects is one session or user of their sum.
         query = f"""
             SELECT COUNT(DISTINCT value_hash) FROM (
                 SELECT value_hash FROM {TelemetryDailyUnique._meta.db_table}
-                WHERE kind = %s AND type = %s AND day >= %s
+                WHERE kind = %s AND type = %s AND day >= %s {in_projects}
                 UNION ALL {raw_ids}
             ) AS ids
         """
@@ -273,6 +319,7 @@ def _unique_count(
             kind.value,
             event_type or ANY_TYPE,
             connection.ops.adapt_datefield_value(start.date()),
+            *project_params,
             *raw.params,
         ]
         with connection.cursor() as cursor:
@@ -295,25 +342,33 @@ def _raw_ids_sql(*, kind: UniqueKind, raw: EventSlice) -> str:
     """
 
 
-def telemetry_event_counts_since(*, since: datetime) -> EventCounts:
-    """Return how many events were received since `since`, and how many of them are errors."""
-    counts = TelemetryEvent.objects.filter(created_at__gte=since).aggregate(
-        total=Count("id"), errors=Count("id", filter=Q(type=EventType.ERROR))
-    )
+def telemetry_event_counts_since(
+    *, since: datetime, project_ids: list[int] | None = None
+) -> EventCounts:
+    """Return how many events of the projects `project_ids` (None: all) were received since
+    `since`, and how many of them are errors."""
+    events = _of_projects(TelemetryEvent.objects.filter(created_at__gte=since), project_ids)
+    counts = events.aggregate(total=Count("id"), errors=Count("id", filter=Q(type=EventType.ERROR)))
     return EventCounts(total=counts["total"], errors=counts["errors"])
 
 
-def telemetry_active_sessions_since(*, since: datetime) -> int:
-    """Return how many distinct non-empty session IDs sent events since `since`."""
+def telemetry_active_sessions_since(
+    *, since: datetime, project_ids: list[int] | None = None
+) -> int:
+    """Return how many distinct non-empty session IDs sent events of the projects
+    `project_ids` (None: all) since `since`."""
     return (
-        TelemetryEvent.objects.filter(created_at__gte=since)
+        _of_projects(TelemetryEvent.objects.filter(created_at__gte=since), project_ids)
         .exclude(session_id="")
         .aggregate(sessions=Count("session_id", distinct=True))["sessions"]
     )
 
 
-def telemetry_series(*, days: int, now: datetime | None = None) -> TelemetrySeries:
-    """Return the window of telemetry_metrics(days=…) as a time series for charts: event
+def telemetry_series(
+    *, days: int, project_ids: list[int] | None, now: datetime | None = None
+) -> TelemetrySeries:
+    """Return the window of telemetry_metrics(days=…, project_ids=…) as a time series for
+    charts: event
     counts by type and `api_call` p50/p95/p99 per hour (one day) or per UTC day (longer).
 
     Like telemetry_metrics, events the roll-ups hold come from the roll-ups and the others
@@ -322,7 +377,7 @@ def telemetry_series(*, days: int, now: datetime | None = None) -> TelemetrySeri
     now = now or timezone.now()
     first_day = now.date() - timedelta(days=days - 1)
     start = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
-    raw_from = rollup_raw_slice(since=start)
+    raw_from = _raw_slice(since=start, project_ids=project_ids)
     hourly = days == 1
     if hourly:
         buckets = [start + timedelta(hours=n) for n in range(now.hour + 1)]
@@ -338,19 +393,29 @@ def telemetry_series(*, days: int, now: datetime | None = None) -> TelemetrySeri
         bucket="hour" if hourly else "day",
         labels=buckets,
         by_type=_series_counts(
-            start=start, raw_from=raw_from, bucket_of=bucket_of, size=len(buckets)
+            start=start,
+            raw_from=raw_from,
+            project_ids=project_ids,
+            bucket_of=bucket_of,
+            size=len(buckets),
         ),
         api_calls=_series_api_quantiles(
-            start=start, raw_from=raw_from, bucket_of=bucket_of, size=len(buckets)
+            start=start,
+            raw_from=raw_from,
+            project_ids=project_ids,
+            bucket_of=bucket_of,
+            size=len(buckets),
         ),
     )
 
 
-def _series_counts(*, start: datetime, raw_from: EventSlice, bucket_of, size: int) -> dict:
+def _series_counts(
+    *, start: datetime, raw_from: EventSlice, project_ids: list[int] | None, bucket_of, size: int
+) -> dict:
     """Return the event counts of each type per bucket, the busiest type first."""
     by_type: dict[str, list[int]] = {}
     rolled_up = (
-        TelemetryAggregate.objects.filter(hour__gte=start)
+        _of_projects(TelemetryAggregate.objects.filter(hour__gte=start), project_ids)
         .values("hour", "type")
         .annotate(total=Sum("count"))
         .values_list("hour", "type", "total")
@@ -373,12 +438,13 @@ def _series_counts(*, start: datetime, raw_from: EventSlice, bucket_of, size: in
 
 
 def _series_api_quantiles(
-    *, start: datetime, raw_from: EventSlice, bucket_of, size: int
+    *, start: datetime, raw_from: EventSlice, project_ids: list[int] | None, bucket_of, size: int
 ) -> ApiCallQuantiles:
     """Return the `api_call` p50/p95/p99 of each bucket."""
     histograms: list[list[dict]] = [[] for _ in range(size)]
-    api_rolled_up = TelemetryDurationAggregate.objects.filter(
-        type=EventType.API_CALL, hour__gte=start
+    api_rolled_up = _of_projects(
+        TelemetryDurationAggregate.objects.filter(type=EventType.API_CALL, hour__gte=start),
+        project_ids,
     ).values_list("hour", "histogram")
     api_raw = (
         TelemetryEvent.objects.filter(raw_from.q, type=EventType.API_CALL, duration__isnull=False)
@@ -400,10 +466,11 @@ def _series_api_quantiles(
     return ApiCallQuantiles(*(list(values) for values in zip(*quantiles, strict=True)))
 
 
-def telemetry_events_recent(*, limit: int) -> list[TelemetryEvent]:
-    """Return the latest `limit` events, newest first, without their heavy columns."""
+def telemetry_events_recent(*, limit: int, project_ids: list[int] | None) -> list[TelemetryEvent]:
+    """Return the latest `limit` events of the projects `project_ids` (None: all), newest
+    first, without their heavy columns."""
     return list(
-        TelemetryEvent.objects.only(
-            "type", "page", "action", "duration", "device_type", "created_at"
-        ).order_by("-created_at", "-id")[:limit]
+        _of_projects(TelemetryEvent.objects.all(), project_ids)
+        .only("type", "page", "action", "duration", "device_type", "created_at")
+        .order_by("-created_at", "-id")[:limit]
     )

@@ -92,7 +92,7 @@ def validate_events(events: list) -> tuple[list[dict], list[dict]]:
 
 
 class TelemetryMetricsQuerySerializer(serializers.Serializer):
-    """The query of GET /api/telemetry: a window of 1 to 365 days and an optional type."""
+    """The query of GET /api/telemetry: a window of 1 to 365 days, an optional type and project."""
 
     days = serializers.IntegerField(
         min_value=1,
@@ -105,6 +105,14 @@ class TelemetryMetricsQuerySerializer(serializers.Serializer):
         },
     )
     type = EventTypeField(required=False, help_text="Only events of this type.")
+    project = serializers.CharField(
+        max_length=50,
+        required=False,
+        help_text=(
+            "A project's slug: only its events (`self`: the service's own api_call events). "
+            "Without it, every project you can see but `self`."
+        ),
+    )
 
 
 class TopPageSerializer(serializers.Serializer):

@@ -14,8 +14,9 @@ from common.privacy import (
     scrub_short_text,
     scrub_url,
 )
-from common.retention import retention_cutoff, retention_purge
+from common.retention import retention_purge
 from common.useragent import user_agent_traits
+from projects.selectors import retention_expired
 from telemetry.models import TelemetryEvent
 
 
@@ -39,8 +40,9 @@ class NewEvent:
     timestamp: datetime | None = None
 
 
-def event_batch_record(*, events: list[NewEvent], request_user_agent: str) -> int:
-    """Store validated events, enriched and scrubbed, in one bulk insert; return how many.
+def event_batch_record(*, events: list[NewEvent], request_user_agent: str, project_id: int) -> int:
+    """Store validated events of project `project_id`, enriched and scrubbed, in one bulk
+    insert; return how many.
 
     An event without a user agent takes the request's, and its device type and platform are
     derived from the user agent when the client did not send them. Every text field goes
@@ -56,6 +58,7 @@ def event_batch_record(*, events: list[NewEvent], request_user_agent: str) -> in
         traits = user_agent_traits(user_agent)
         rows.append(
             (
+                project_id,
                 event.type,
                 scrub_url(event.page),
                 scrub_short_text(event.action, max_length=200),
@@ -82,6 +85,7 @@ def event_batch_record(*, events: list[NewEvent], request_user_agent: str) -> in
 
 
 _COLUMNS = (
+    "project_id",
     "type",
     "page",
     "action",
@@ -116,7 +120,14 @@ def _copy_rows(rows: list[tuple]) -> None:
 
 
 def event_purge_expired(*, dry_run: bool, batch_size: int, progress=None) -> int:
-    """Delete raw events older than TELEMETRY_RETENTION_DAYS; aggregates are kept."""
-    cutoff = retention_cutoff(days=settings.TELEMETRY_RETENTION_DAYS)
-    expired = TelemetryEvent.objects.filter(created_at__lt=cutoff)
+    """Delete raw events older than their project's telemetry retention (else
+    TELEMETRY_RETENTION_DAYS); aggregates are kept."""
+    expired = TelemetryEvent.objects.filter(
+        retention_expired(
+            timestamp_field="created_at",
+            project_field="project_id",
+            default_days=settings.TELEMETRY_RETENTION_DAYS,
+            days_field="telemetry_retention_days",
+        )
+    )
     return retention_purge(expired, dry_run=dry_run, batch_size=batch_size, progress=progress)

@@ -98,7 +98,7 @@
   }
 
   async function refresh() {
-    const url = root.dataset.url + "?window=" + encodeURIComponent(root.dataset.window);
+    const url = root.dataset.url + "&window=" + encodeURIComponent(root.dataset.window);
     const updated = document.getElementById("metrics-updated");
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" },

@@ -39,7 +39,7 @@ def test_purge_expired__removes_each_kind_past_retention_and_keeps_aggregates(se
     old_event = TelemetryEventFactory(created_at=now - timedelta(days=40), duration=120)
     new_event = TelemetryEventFactory(created_at=now - timedelta(days=1), duration=80)
     call_command("aggregate_telemetry", "--days", "45", stdout=io.StringIO())
-    before = telemetry_metrics(days=60, event_type=None)
+    before = telemetry_metrics(days=60, event_type=None, project_ids=None)
     # Beat rolls events up within minutes; retention catches up with them a month later.
     settings.TELEMETRY_RETENTION_DAYS = 30
 
@@ -76,5 +76,5 @@ def test_purge_expired__removes_each_kind_past_retention_and_keeps_aggregates(se
         assert kind in report, report
     # The roll-ups outlive the raw events: the 60-day metrics still count the purged event.
     assert TelemetryAggregate.objects.exists()
-    after = telemetry_metrics(days=60, event_type=None)
+    after = telemetry_metrics(days=60, event_type=None, project_ids=None)
     assert after.total_events == before.total_events == 2
