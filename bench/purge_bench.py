@@ -124,11 +124,11 @@ def table_after_purge(connection) -> dict:
 def load(connection, *, rows: int, fresh: int) -> None:
     """Insert `rows` events 60 days old and `fresh` ones of the last seconds; VACUUM ANALYZE."""
     columns = (
-        "type, page, action, user_agent, platform, session_id, user_id, anonymous_id, "
+        "project_id, type, page, action, user_agent, platform, session_id, user_id, anonymous_id, "
         "device_type, region, metadata, duration, created_at"
     )
     values = (
-        "(ARRAY['page_view','action','api_call'])[1 + g %% 3], '/flow/' || (g %% 50), '', "
+        "1, (ARRAY['page_view','action','api_call'])[1 + g %% 3], '/flow/' || (g %% 50), '', "
         "'Mozilla/5.0', 'Linux', 's' || (g %% 20000), '', '', 'desktop', '', "
         '\'{"referrer": "/home"}\'::jsonb, g %% 900'
     )

@@ -8,6 +8,7 @@ from errors.models import ClientKey, ErrorLog, ErrorStatus
 from errors.selectors import error_environments
 from errors.sentry.selectors import client_key_dsn
 from errors.services import error_status_set
+from projects.admin import VisibleProjectFilter
 from projects.selectors import project_ids_visible
 
 
@@ -40,7 +41,7 @@ class ErrorLogAdmin(admin.ModelAdmin):
         "build_id",
     )
     # Severity and status filter from their choices; neither scans the table for its values.
-    list_filter = ("project", "severity", "status", EnvironmentFilter)
+    list_filter = (("project", VisibleProjectFilter), "severity", "status", EnvironmentFilter)
     search_fields = ("error_type", "message", "fingerprint")
     # Only indexed columns: sorting by anything else sorts every group on each page view.
     sortable_by = ("frequency", "first_seen", "last_seen")
@@ -111,7 +112,7 @@ def _dsn_column(request):
 
 @admin.register(ClientKey)
 class ClientKeyAdmin(admin.ModelAdmin):
-    list_filter = ("project", "active")
+    list_filter = (("project", VisibleProjectFilter), "active")
     search_fields = ("name",)
     ordering = ("project__slug", "name")
     list_select_related = ("project",)

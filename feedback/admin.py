@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from common.pagination import EstimatedCountPaginator
 from feedback.models import FeedbackStatus, FeedbackSubmission
 from feedback.services import feedback_status_set
+from projects.admin import VisibleProjectFilter
 from projects.selectors import project_ids_visible
 
 
@@ -23,7 +24,7 @@ def _status_action(status: FeedbackStatus):
 @admin.register(FeedbackSubmission)
 class FeedbackSubmissionAdmin(admin.ModelAdmin):
     list_display = ("created_at", "category", "status", "short_message", "thumbnail", "error_link")
-    list_filter = ("project", "status", "category")
+    list_filter = (("project", VisibleProjectFilter), "status", "category")
     search_fields = ("message", "page", "email")
     ordering = ("-created_at",)
     show_full_result_count = False

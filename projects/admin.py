@@ -4,7 +4,14 @@ from django.contrib import admin
 
 from errors.models import ClientKey
 from projects.models import Project
-from projects.selectors import project_ids_visible
+from projects.selectors import project_ids_visible, projects_visible
+
+
+class VisibleProjectFilter(admin.RelatedFieldListFilter):
+    """The changelists' project filter, offering only the projects the staff member may see."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(project.pk, str(project)) for project in projects_visible(user=request.user)]
 
 
 class ClientKeyInline(admin.TabularInline):

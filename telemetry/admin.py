@@ -3,6 +3,8 @@
 from django.contrib import admin
 
 from common.pagination import EstimatedCountPaginator
+from projects.admin import VisibleProjectFilter
+from projects.selectors import project_ids_visible
 from telemetry.models import DeviceType, EventType, TelemetryEvent
 
 
@@ -34,8 +36,18 @@ class DeviceTypeFilter(ChoicesFilter):
 
 @admin.register(TelemetryEvent)
 class TelemetryEventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "type", "page", "action", "duration", "device_type", "session_id")
-    list_filter = (EventTypeFilter, DeviceTypeFilter)
+    list_display = (
+        "created_at",
+        "project",
+        "type",
+        "page",
+        "action",
+        "duration",
+        "device_type",
+        "session_id",
+    )
+    list_filter = (("project", VisibleProjectFilter), EventTypeFilter, DeviceTypeFilter)
+    list_select_related = ("project",)
     date_hierarchy = None
     show_full_result_count = False
     paginator = EstimatedCountPaginator
@@ -45,7 +57,10 @@ class TelemetryEventAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in TelemetryEvent._meta.fields]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).defer("metadata", "user_agent")
+        events = super().get_queryset(request).defer("metadata", "user_agent")
+        visible = project_ids_visible(user=request.user)
+        # Staff who are not superusers see only their projects' events.
+        return events if visible is None else events.filter(project_id__in=visible)
 
     def has_add_permission(self, request):
         return False

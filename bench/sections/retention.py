@@ -20,7 +20,7 @@ def retention_under_load(stack: Stack, *, rows: int, clients: int, seconds: floa
     with stack.connect() as connection:
         connection.execute(
             f"INSERT INTO {EVENT_TABLE} ({EVENT_COLUMNS}) "
-            "SELECT 'page_view', '/flow', '', NULL, '{\"referrer\": \"/home\"}'::jsonb, "
+            "SELECT 1, 'page_view', '/flow', '', NULL, '{\"referrer\": \"/home\"}'::jsonb, "
             "'Mozilla/5.0 (X11; Linux x86_64)', 'Linux', 's' || (g %% 5000), '', '', 'desktop', "
             "'', NULL, now() - interval '40 days' - g * interval '1 second' "
             "FROM generate_series(1, %s) AS g",
