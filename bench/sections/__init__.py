@@ -5,8 +5,8 @@ from bench.stack import Stack
 
 EVENT_TABLE = "telemetry_telemetryevent"
 EVENT_COLUMNS = (
-    "project_id, type, page, action, duration, metadata, user_agent, platform, session_id, user_id, "
-    "anonymous_id, device_type, region, client_timestamp, created_at"
+    "project_id, type, page, action, duration, metadata, user_agent, platform, session_id, "
+    "user_id, anonymous_id, device_type, region, client_timestamp, created_at"
 )
 # The load generator's events; the service also records its own API calls in the same table.
 BENCH_EVENTS = "anonymous_id LIKE 'anon%%'"
