@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 LOAD_SQL = """
 INSERT INTO telemetry_telemetryevent
-    (type, page, action, duration, user_agent, platform, session_id, user_id, anonymous_id,
-     device_type, region, created_at)
+    (project_id, type, page, action, duration, user_agent, platform, session_id, user_id,
+     anonymous_id, device_type, region, created_at)
 SELECT
+    1,
     kind.type,
     CASE WHEN kind.type = 'api_call'
          THEN (ARRAY['/api/projects', '/api/projects/[id]', '/api/search', '/api/profile',

@@ -6,19 +6,25 @@ and hosts; with the local-memory cache it holds within one process.
 
 import hashlib
 import time
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from common.api import ApiError, client_address
+from common.api import ApiError
 
 
-def rate_limit_hit(*, scope: str, client: str, limit: int, window_seconds: int) -> None:
-    """Count one request of `client` in `scope`; raise a 429 ApiError past `limit` per window.
+@dataclass(frozen=True)
+class RateCount:
+    """One client's requests in the current window of a scope, this one included."""
 
-    A cache outage lets the request through: losing the limiter must not lose the data.
-    """
-    if limit <= 0:
-        return
+    count: int
+    window_seconds: int
+    retry_after: int
+
+
+def rate_limit_count(*, scope: str, client: str, window_seconds: int) -> RateCount | None:
+    """Count one request of `client` in `scope`'s current window; None when the cache is down
+    (losing the limiter must not lose the data)."""
     now = int(time.time())
     window_start = now - now % window_seconds
     digest = hashlib.sha256(client.encode()).hexdigest()[:24]
@@ -26,25 +32,28 @@ def rate_limit_hit(*, scope: str, client: str, limit: int, window_seconds: int) 
     try:
         count = _count(key, timeout=window_seconds + 1)
     except Exception:
+        return None
+    return RateCount(
+        count=count,
+        window_seconds=window_seconds,
+        retry_after=max(1, window_start + window_seconds - now),
+    )
+
+
+def rate_limit_refuse_over(counted: RateCount | None, *, limit: int | None) -> None:
+    """Raise a 429 ApiError when `counted` is over `limit` (None or 0: no limit)."""
+    if counted is None or not limit or counted.count <= limit:
         return
-    if count > limit:
-        retry_after = max(1, window_start + window_seconds - now)
-        raise ApiError(
-            f"Too many requests: at most {limit} per {window_seconds} seconds. "
-            f"Retry in {retry_after} seconds.",
-            status_code=429,
-            details={"limit": limit, "windowSeconds": window_seconds, "retryAfter": retry_after},
-            headers={"Retry-After": str(retry_after)},
-        )
-
-
-def rate_limit_request(request, *, scope: str, config: dict) -> None:
-    """Count one request of the calling client against an app's RATE_LIMIT_* settings."""
-    rate_limit_hit(
-        scope=scope,
-        client=client_address(request),
-        limit=config["RATE_LIMIT_REQUESTS"],
-        window_seconds=config["RATE_LIMIT_WINDOW_SECONDS"],
+    raise ApiError(
+        f"Too many requests: at most {limit} per {counted.window_seconds} seconds. "
+        f"Retry in {counted.retry_after} seconds.",
+        status_code=429,
+        details={
+            "limit": limit,
+            "windowSeconds": counted.window_seconds,
+            "retryAfter": counted.retry_after,
+        },
+        headers={"Retry-After": str(counted.retry_after)},
     )
 
 

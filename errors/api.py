@@ -10,8 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import ApiError, PublicApi, refuse_declared_oversize
-from common.ingest import ingest_object_read, ingest_schema
-from common.ratelimit import rate_limit_request
+from common.ingest import (
+    ingest_object_read,
+    ingest_project_rate_check,
+    ingest_rate_count,
+    ingest_schema,
+)
 from errors.ingest import error_report
 from errors.models import ClientKey
 from errors.selectors import (
@@ -40,7 +44,7 @@ from errors.serializers import (
 )
 from errors.services import error_status_set
 from errors.validation import report_payload
-from projects.selectors import ingest_project_id, project_ids_for_read, project_ids_visible
+from projects.selectors import project_ids_for_read, project_ids_visible
 
 STAFF_ERRORS = {
     401: OpenApiResponse(description="No credentials (token or staff session)."),
@@ -62,14 +66,12 @@ class ErrorReportApi(PublicApi):
         too_large="Body over 256 KiB.",
     )
     def post(self, request):
-        body = ingest_object_read(
+        project_id, body = ingest_object_read(
             request,
             scope="errors-report",
             config=settings.ERRORS,
             refusal="The body must be a JSON object describing one error.",
         )
-        # After the rate limit: a flood of made-up keys is refused before it reaches the database.
-        project_id = ingest_project_id(request)
         payload = report_payload(body)
         reported = error_report(
             report=dataclasses.replace(error_report_input(payload), project_id=project_id),
@@ -210,10 +212,13 @@ _SENTRY_RESPONSES = {
 }
 
 
-def _sentry_rate_limit(request) -> None:
+def _sentry_rate_limit(request, *, project_id: int) -> None:
+    """Refuse (429) a request over the Sentry endpoints' rate limit or its project's own: the
+    URL's project, which the key must belong to."""
     config = settings.SENTRY_INGEST
     try:
-        rate_limit_request(request, scope="sentry-ingest", config=config)
+        counted = ingest_rate_count(request, scope="sentry-ingest", config=config)
+        ingest_project_rate_check(counted, project_id=project_id, config=config)
     except ApiError as error:
         # Sentry SDKs back off on this header: empty categories mean every kind of data.
         error.headers["X-Sentry-Rate-Limits"] = f"{error.headers['Retry-After']}::key"
@@ -275,7 +280,7 @@ class _SentryIngestApi(PublicApi):
     """The body both Sentry endpoints share: rate limit, then `ingest`, then the event id."""
 
     def post(self, request, project_id: int):
-        _sentry_rate_limit(request)
+        _sentry_rate_limit(request, project_id=project_id)
         event_id = self.ingest(
             request,
             project_id=project_id,

@@ -11,7 +11,6 @@ from common.json_input import JsonBodyParser
 from common.serializers import dataclass_from_camel_case
 from feedback.serializers import FeedbackSubmitResultSerializer, FeedbackSubmitSerializer
 from feedback.services import NewFeedback, feedback_submit
-from projects.selectors import ingest_project_id
 
 
 class FeedbackSubmitApi(PublicApi):
@@ -30,8 +29,7 @@ class FeedbackSubmitApi(PublicApi):
         too_large="Screenshot over 5 MB or body too large.",
     )
     def post(self, request):
-        ingest_admit(request, scope="feedback", config=settings.FEEDBACK)
-        project_id = ingest_project_id(request)
+        project_id = ingest_admit(request, scope="feedback", config=settings.FEEDBACK)
         if not hasattr(request.data, "get"):
             raise ApiError("The body must be a JSON object or a form.")
         serializer = FeedbackSubmitSerializer(data=request.data)

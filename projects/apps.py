@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.apps import apps as global_apps
 from django.core.management.color import no_style
 from django.db import connections
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def default_project_ensure(sender, using="default", apps=None, **kwargs):
@@ -49,4 +49,9 @@ class ProjectsConfig(AppConfig):
     verbose_name = "Projects"
 
     def ready(self):
+        from projects.models import Project
+        from projects.selectors import project_rate_limits_forget
+
         post_migrate.connect(default_project_ensure, sender=self)
+        post_save.connect(project_rate_limits_forget, sender=Project)
+        post_delete.connect(project_rate_limits_forget, sender=Project)

@@ -1,6 +1,7 @@
 """Reads of projects: which project an ingestion request is for, which projects staff may read."""
 
 import functools
+import time
 
 from django.conf import settings
 from django.db.models import Q
@@ -35,6 +36,32 @@ def ingest_project_id(request) -> int:
     if not client_key.active:
         raise ApiError("This key is disabled.", status_code=http_status.HTTP_403_FORBIDDEN)
     return client_key.project_id
+
+
+RATE_LIMITS_REREAD_SECONDS = 30
+_rate_limits: tuple[float, dict[int, int]] = (0.0, {})
+
+
+def project_rate_limits() -> dict[int, int]:
+    """Return the projects' own rate limits (requests per window) by project ID; projects
+    without one are absent. Read at most every RATE_LIMITS_REREAD_SECONDS per process (every
+    ingest request asks), and at once after a project is saved in this process."""
+    global _rate_limits
+    read_at, limits = _rate_limits
+    if time.monotonic() - read_at > RATE_LIMITS_REREAD_SECONDS:
+        limits = dict(
+            Project.objects.exclude(rate_limit_requests=None).values_list(
+                "pk", "rate_limit_requests"
+            )
+        )
+        _rate_limits = (time.monotonic(), limits)
+    return limits
+
+
+def project_rate_limits_forget(**kwargs) -> None:
+    """Have the next project_rate_limits() read the database (a project was saved)."""
+    global _rate_limits
+    _rate_limits = (0.0, {})
 
 
 @functools.cache

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from common.api import ApiError, PublicApi
 from common.ingest import ingest_object_read, ingest_schema
-from projects.selectors import ingest_project_id, project_ids_for_read
+from projects.selectors import project_ids_for_read
 from telemetry.selectors import telemetry_metrics
 from telemetry.serializers import (
     TelemetryBatchResultSerializer,
@@ -38,10 +38,9 @@ class TelemetryBatchRecordApi(PublicApi):
     )
     def post(self, request):
         config = settings.TELEMETRY
-        body = ingest_object_read(
+        project_id, body = ingest_object_read(
             request, scope="telemetry-batch", config=config, refusal=_NO_EVENTS_LIST
         )
-        project_id = ingest_project_id(request)
         events = body.get("events")
         if not isinstance(events, list):
             raise ApiError(_NO_EVENTS_LIST)

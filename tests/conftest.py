@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from common.cache import cache_breakers_reset
 from common.enqueue import broker_breaker
 from errors import ingest
+from projects.selectors import project_rate_limits_forget
 from tests.factories import UserFactory
 from tests.servers import ScriptedReceiver, database_url, free_port
 
@@ -46,10 +47,13 @@ def _database_line() -> str:
 
 @pytest.fixture(autouse=True)
 def clean_cache():
-    """Start every test with empty rate-limit counters."""
+    """Start every test with empty rate-limit counters, and projects' rate limits read afresh
+    (a rolled-back project may have left its own in this process's memo)."""
     cache.clear()
+    project_rate_limits_forget()
     yield
     cache.clear()
+    project_rate_limits_forget()
 
 
 @pytest.fixture(autouse=True)
