@@ -1,10 +1,13 @@
 """The admin of alert deliveries: a read-only list to see what was sent, retried, given up."""
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils import timezone
 
 from alerts.models import AlertDelivery, AlertDeliveryStatus
 from alerts.services import alert_deliveries_retry
+from projects.admin import VisibleProjectFilter
+from projects.selectors import project_ids_visible
 
 
 @admin.register(AlertDelivery)
@@ -12,11 +15,13 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
     list_display = (
         "created_at",
         "title",
+        "project",
         "channel",
         "state",
         "last_error_short",
     )
-    list_filter = ("status", "kind", "channel")
+    list_filter = ("status", "kind", "channel", ("project", VisibleProjectFilter))
+    list_select_related = ("project",)
     search_fields = ("title",)
     date_hierarchy = "created_at"
     show_full_result_count = False
@@ -40,6 +45,14 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
         if len(delivery.last_error) <= 80:
             return delivery.last_error
         return delivery.last_error[:79] + "…"
+
+    def get_queryset(self, request):
+        deliveries = super().get_queryset(request)
+        visible = project_ids_visible(user=request.user)
+        # Staff who are not superusers see their projects' alerts and the service's own.
+        if visible is None:
+            return deliveries
+        return deliveries.filter(Q(project__isnull=True) | Q(project_id__in=visible))
 
     def has_add_permission(self, request):
         return False

@@ -10,10 +10,12 @@ from django.db import models
 from django.utils import timezone
 
 from common.models import choices_constraint
+from projects.models import Project
 
 
 class AlertChannel(models.TextChoices):
-    """Where an alert goes: the ALERT_WEBHOOK_URL receiver or the ALERT_EMAILS addresses."""
+    """Where an alert goes: its project's webhook receiver or e-mail addresses (else the
+    ALERT_WEBHOOK_URL receiver or the ALERT_EMAILS addresses)."""
 
     WEBHOOK = "webhook", "Webhook"
     EMAIL = "email", "E-mail"
@@ -39,6 +41,15 @@ class AlertDelivery(models.Model):
         encoder=DjangoJSONEncoder, help_text="The JSON details sent with the title."
     )
     channel = models.CharField(max_length=16, choices=AlertChannel.choices)
+    project = models.ForeignKey(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The project the alert is about, whose alert routing it follows; empty for the "
+        "service's own alerts (health), which go where the settings say.",
+    )
     status = models.CharField(
         max_length=16, choices=AlertDeliveryStatus.choices, default=AlertDeliveryStatus.PENDING
     )

@@ -22,6 +22,7 @@ from alerts.models import AlertChannel, AlertDelivery, AlertDeliveryStatus
 from common.enqueue import task_enqueue_on_commit
 from common.privacy import scrub_text
 from common.retention import retention_cutoff, retention_purge
+from projects.models import Project
 
 logger = logging.getLogger(__name__)
 
@@ -33,23 +34,36 @@ class _ChannelNotConfigured(Exception):
 
 
 def alert_create(
-    *, kind: str, title: str, payload: dict, enqueue: bool = True
+    *,
+    kind: str,
+    title: str,
+    payload: dict,
+    project_id: int | None = None,
+    enqueue: bool = True,
 ) -> list[AlertDelivery]:
     """Record one alert as a pending delivery per configured channel; return the deliveries.
 
     `kind` names the alert (`error.new_critical`, `error.regression`, `error.spike`,
     `health.status_changed`…), `title` is the one-line summary a person reads first, and
-    `payload` the JSON details. With `enqueue`, each delivery's task is enqueued after the
-    current transaction commits; without it, the caller attempts them. A delivery whose
-    enqueue fails is attempted by the every-minute catch-up. With no channel configured
-    nothing is recorded.
+    `payload` the JSON details. An alert about project `project_id` goes to that project's
+    webhook and addresses where it has its own, else to ALERT_WEBHOOK_URL and ALERT_EMAILS;
+    one without a project (health) goes to the settings'. With `enqueue`, each delivery's
+    task is enqueued after the current transaction commits; without it, the caller attempts
+    them. A delivery whose enqueue fails is attempted by the every-minute catch-up. With no
+    channel configured nothing is recorded.
     """
     now = timezone.now()
+    project = Project.objects.filter(pk=project_id).first() if project_id else None
     deliveries = [
         AlertDelivery.objects.create(
-            kind=kind, title=title[:300], payload=payload, channel=channel, next_attempt_at=now
+            kind=kind,
+            title=title[:300],
+            payload=payload,
+            channel=channel,
+            project=project,
+            next_attempt_at=now,
         )
-        for channel in _configured_channels()
+        for channel in _configured_channels(project)
     ]
     if enqueue:
         for delivery in deliveries:
@@ -57,11 +71,22 @@ def alert_create(
     return deliveries
 
 
-def _configured_channels() -> list[str]:
+def _webhook_url(project: Project | None) -> str:
+    """Where `project`'s alerts go as JSON: its own receiver, else ALERT_WEBHOOK_URL."""
+    return (project and project.alert_webhook_url) or settings.ALERT_WEBHOOK_URL
+
+
+def _email_addresses(project: Project | None) -> list[str]:
+    """Who gets `project`'s alerts by e-mail: its own addresses, else ALERT_EMAILS."""
+    own = project.alert_email_list() if project else []
+    return own or list(settings.ALERT_EMAILS)
+
+
+def _configured_channels(project: Project | None) -> list[str]:
     channels = []
-    if settings.ALERT_WEBHOOK_URL:
+    if _webhook_url(project):
         channels.append(AlertChannel.WEBHOOK)
-    if settings.ALERT_EMAILS:
+    if _email_addresses(project):
         channels.append(AlertChannel.EMAIL)
     return channels
 
@@ -82,7 +107,7 @@ def alert_delivery_attempt(*, delivery_id: int) -> bool:
     )
     if not claimed:
         return False
-    delivery = AlertDelivery.objects.get(pk=delivery_id)
+    delivery = AlertDelivery.objects.select_related("project").get(pk=delivery_id)
     try:
         _send(delivery)
     except _ChannelNotConfigured as error:
@@ -116,14 +141,18 @@ def _document(delivery: AlertDelivery) -> dict:
 
 
 def _send(delivery: AlertDelivery) -> None:
-    """Send `delivery` to its channel; raise when the receiver did not accept it."""
+    """Send `delivery` to its channel, as its project's routing says now (a receiver fixed in
+    the meantime gets the retry); raise when the receiver did not accept it."""
     config = settings.ALERTS
     document = _document(delivery)
     if delivery.channel == AlertChannel.WEBHOOK:
-        if not settings.ALERT_WEBHOOK_URL:
-            raise _ChannelNotConfigured("ALERT_WEBHOOK_URL is no longer set.")
+        url = _webhook_url(delivery.project)
+        if not url:
+            raise _ChannelNotConfigured(
+                "Neither the project's alert webhook nor ALERT_WEBHOOK_URL is set any more."
+            )
         request = urllib.request.Request(
-            settings.ALERT_WEBHOOK_URL,
+            url,
             data=json.dumps(document, default=str).encode(),
             headers={"Content-Type": "application/json", "User-Agent": "telemetry-monitoring"},
             method="POST",
@@ -132,13 +161,16 @@ def _send(delivery: AlertDelivery) -> None:
             if not 200 <= answer.status < 300:
                 raise http.client.HTTPException(f"the receiver answered HTTP {answer.status}")
     elif delivery.channel == AlertChannel.EMAIL:
-        if not settings.ALERT_EMAILS:
-            raise _ChannelNotConfigured("ALERT_EMAILS is no longer set.")
+        addresses = _email_addresses(delivery.project)
+        if not addresses:
+            raise _ChannelNotConfigured(
+                "Neither the project's alert e-mails nor ALERT_EMAILS are set any more."
+            )
         send_mail(
             subject=f"[telemetry] {delivery.title}",
             message=json.dumps(document, indent=2, default=str),
             from_email=None,
-            recipient_list=settings.ALERT_EMAILS,
+            recipient_list=addresses,
             connection=get_connection(timeout=config["EMAIL_TIMEOUT_SECONDS"]),
         )
 
@@ -207,7 +239,7 @@ def alert_send_unrecorded(*, kind: str, title: str, payload: dict) -> dict:
     """Send an alert to every configured channel once, now, without recording it (for when the
     database itself is failing); return which channels took it."""
     accepted = {}
-    for channel in _configured_channels():
+    for channel in _configured_channels(None):
         delivery = AlertDelivery(kind=kind, title=title[:300], payload=payload, channel=channel)
         try:
             _send(delivery)

@@ -175,6 +175,7 @@ class ErrorAlertSerializer(CamelCaseSerializer):
     """The payload of an error's alert (new critical error, regression, spike)."""
 
     errorId = serializers.CharField(source="pk")
+    project = serializers.CharField(source="project.slug")
     errorType = serializers.CharField()
     message = serializers.CharField()
     severity = serializers.CharField()

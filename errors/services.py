@@ -103,6 +103,7 @@ def error_alert_create(*, error: ErrorLog, kind: str) -> bool:
             kind=kind,
             title=f"{ALERT_TITLES.get(kind, kind)}: {error.error_type}: {error.message[:120]}",
             payload=dict(ErrorAlertSerializer(error).data),
+            project_id=error.project_id,
         )
     return True
 

@@ -1,6 +1,7 @@
 """The project admin: names, slugs, members, and the keys each project has."""
 
 from django.contrib import admin
+from django.db import models
 
 from errors.models import ClientKey
 from projects.models import Project
@@ -29,6 +30,23 @@ class ProjectAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)
     inlines = [ClientKeyInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "members"]}),
+        (
+            "Own settings (empty: the service's settings)",
+            {
+                "fields": [
+                    "error_retention_days",
+                    "telemetry_retention_days",
+                    "rate_limit_requests",
+                    "alert_webhook_url",
+                    "alert_emails",
+                ]
+            },
+        ),
+    ]
+    # A receiver typed without a scheme is taken as https (Django 6's default, said now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         projects = super().get_queryset(request)

@@ -1,6 +1,8 @@
 """Projects: the applications one service watches, each with its own keys and data."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, validate_email
 from django.db import models
 from django.utils import timezone
 
@@ -11,6 +13,23 @@ DEFAULT_SLUG = "default"
 # Created by a migration too: the service's own api_call events (and, with SENTRY_DSN set to one
 # of its DSNs, its own errors), kept apart from every application's data and metrics.
 SELF_SLUG = "self"
+
+
+def email_list_split(text: str) -> list[str]:
+    """Return the addresses of a comma-separated list, stripped, empty entries left out."""
+    return [address.strip() for address in text.split(",") if address.strip()]
+
+
+def email_list_validate(text: str) -> None:
+    """Refuse a comma-separated list holding anything that is not an e-mail address."""
+    for address in email_list_split(text):
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(
+                "“%(address)s” is not an e-mail address; separate addresses with commas.",
+                params={"address": address[:100]},
+            ) from None
 
 
 class Project(models.Model):
@@ -37,9 +56,10 @@ class Project(models.Model):
     rate_limit_requests = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text=(
-            "Requests each client may send to its ingestion endpoints per rate-limit window; "
-            "empty: the endpoint's own *_RATE_LIMIT."
+            "Requests each client may send to each of its ingestion endpoints per rate-limit "
+            "window; empty: the endpoint's own *_RATE_LIMIT."
         ),
     )
     alert_webhook_url = models.URLField(
@@ -52,6 +72,7 @@ class Project(models.Model):
         max_length=500,
         blank=True,
         default="",
+        validators=[email_list_validate],
         help_text="Comma-separated addresses its error alerts go to; empty: ALERT_EMAILS.",
     )
     created_at = models.DateTimeField(default=timezone.now)
@@ -64,6 +85,10 @@ class Project(models.Model):
 
     def __str__(self):
         return self.slug
+
+    def alert_email_list(self) -> list[str]:
+        """Return the addresses its own alerts go to (none: ALERT_EMAILS)."""
+        return email_list_split(self.alert_emails)
 
 
 def project_foreign_key(

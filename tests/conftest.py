@@ -1,5 +1,6 @@
 """Fixtures shared by every test: API clients, users, a clean cache, recording switched on,
-and real local servers: a closed port, a hung port and a scripted webhook receiver."""
+and real local servers: a closed port, a hung port, a scripted and a recording webhook
+receiver; Celery tasks run in the test process where a test asks (celery_in_process)."""
 
 import http.client
 import os
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from rest_framework.test import APIClient
 
 from common.cache import cache_breakers_reset
 from common.enqueue import broker_breaker
+from config.celery import app as celery_app
 from errors import ingest
 from projects.selectors import project_rate_limits_forget
 from tests.factories import UserFactory
@@ -225,3 +228,37 @@ def _http_get_status(port: int, path: str) -> int:
         return client.getresponse().status
     finally:
         client.close()
+
+
+@pytest.fixture
+def http_receiver():
+    """Serve a local HTTP endpoint that records every POST; yield its base URL and the list."""
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", received
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def celery_in_process():
+    """Run tasks in the test process when they are enqueued (this test only)."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False

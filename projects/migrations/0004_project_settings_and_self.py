@@ -1,4 +1,7 @@
+import django.core.validators
 from django.db import migrations, models
+
+import projects.models
 
 
 def create_self_project(apps, schema_editor):
@@ -26,10 +29,11 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(
                 blank=True,
                 help_text=(
-                    "Requests each client may send to its ingestion endpoints per rate-limit "
-                    "window; empty: the endpoint's own *_RATE_LIMIT."
+                    "Requests each client may send to each of its ingestion endpoints per "
+                    "rate-limit window; empty: the endpoint's own *_RATE_LIMIT."
                 ),
                 null=True,
+                validators=[django.core.validators.MinValueValidator(1)],
             ),
         ),
         migrations.AddField(
@@ -50,6 +54,7 @@ class Migration(migrations.Migration):
                 default="",
                 help_text="Comma-separated addresses its error alerts go to; empty: ALERT_EMAILS.",
                 max_length=500,
+                validators=[projects.models.email_list_validate],
             ),
         ),
         migrations.RunPython(create_self_project, migrations.RunPython.noop),

@@ -1,17 +1,7 @@
-"""Fixtures of the alerts tests: in-process Celery and a staff admin client."""
+"""Fixtures of the alerts tests: a staff admin client."""
 
 import pytest
 from django.test import Client
-
-from config.celery import app as celery_app
-
-
-@pytest.fixture
-def celery_in_process():
-    """Run tasks in the test process when they are enqueued (this test only)."""
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture

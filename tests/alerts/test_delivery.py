@@ -157,7 +157,7 @@ def test_alert_delivery__a_channel_removed_from_the_settings_is_given_up_at_once
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_error) == (
         "failed",
-        "ALERT_WEBHOOK_URL is no longer set.",
+        "Neither the project's alert webhook nor ALERT_WEBHOOK_URL is set any more.",
     )
 
 

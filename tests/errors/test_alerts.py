@@ -48,6 +48,7 @@ def test_alert__new_critical_group_posts_json_to_the_webhook_once(
     error = ErrorLog.objects.get(error_type="DbDown")
     assert {key: value for key, value in sent[0].items() if key not in ("kind", "title")} == {
         "errorId": str(error.pk),
+        "project": "default",
         "errorType": "DbDown",
         "message": "no db",
         "severity": "critical",

@@ -37,3 +37,17 @@ def test_project_admin__lists_projects_and_shows_their_keys_and_members(client, 
     assert key.public_key in form.text and "members" in form.text
     keys = client.get("/admin/errors/clientkey/")
     assert f"@testserver/{project.pk}" in keys.text
+
+
+def test_api_schema__documents_the_client_key_and_the_project_parameters(api_client, db):
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+
+    def parameters(path, method):
+        return {(p["name"], p["in"]) for p in paths[path][method].get("parameters", [])}
+
+    for path in ("/api/errors", "/api/telemetry/batch", "/api/feedback"):
+        assert {("X-Telemetry-Key", "header"), ("key", "query")} <= parameters(path, "post")
+        assert {"401", "403", "429"} <= set(paths[path]["post"]["responses"])
+    for path in ("/api/errors", "/api/telemetry", "/api/health/projects"):
+        assert ("project", "query") in parameters(path, "get")
