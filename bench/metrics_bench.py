@@ -203,7 +203,7 @@ def _api_figures(*, requests: int) -> tuple[dict, dict]:
 
     from bench.measure import percentile
 
-    staff = get_user_model().objects.create_user("bench", is_staff=True)
+    staff = get_user_model().objects.create_user("bench", is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(staff)
     api = {}
