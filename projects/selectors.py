@@ -4,7 +4,8 @@ import functools
 import time
 
 from django.conf import settings
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q
 from rest_framework import status as http_status
 
 from common.api import ApiError
@@ -102,6 +103,26 @@ def projects_visible(*, user) -> list[Project]:
     visible = project_ids_visible(user=user)
     projects = Project.objects.order_by("slug")
     return list(projects if visible is None else projects.filter(pk__in=visible))
+
+
+def project_find(*, slug: str) -> Project | None:
+    """Return the project `slug`, or None when there is none."""
+    return Project.objects.filter(slug=slug).first()
+
+
+def project_list() -> list[Project]:
+    """Return every project by slug, each with its members (by username) and the number of its
+    client keys as `client_key_count`."""
+    user_model = get_user_model()
+    members = user_model._default_manager.order_by(user_model.USERNAME_FIELD)
+    projects = Project.objects.annotate(client_key_count=Count("client_keys")).order_by("slug")
+    return list(projects.prefetch_related(Prefetch("members", queryset=members)))
+
+
+def user_find(*, username: str):
+    """Return the user whose username is exactly `username`, or None when there is none."""
+    user_model = get_user_model()
+    return user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
 
 
 def retention_expired(
