@@ -9,6 +9,7 @@ serializer_fields below), so a serializer and its fast twin cannot drift apart.
 """
 
 import re
+import unicodedata
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
@@ -119,3 +120,16 @@ def metadata_check(value, _unused=None):
     if json_size(value) > MAX_METADATA_BYTES:
         return None, [METADATA_TOO_LARGE]
     return value, None
+
+
+def is_storable(text: str) -> bool:
+    """Return whether `text` has neither a NUL byte nor an unpaired surrogate, which the
+    databases refuse."""
+    return not any(character == "\x00" or "\ud800" <= character <= "\udfff" for character in text)
+
+
+def is_plain_text(text: str) -> bool:
+    """Return whether `text` is storable and free of control characters and line breaks."""
+    return is_storable(text) and not any(
+        unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in text
+    )

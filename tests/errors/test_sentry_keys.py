@@ -83,3 +83,12 @@ def test_client_key_admin__adding_a_key_generates_its_public_key(client, staff_u
     assert response.status_code == 302
     key = ClientKey.objects.get(name="mobile")
     assert len(key.public_key) == 32 and key.active
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "a\udcffb", "a\x1b[31mb", "line\nbreak", "x" * 101])
+def test_dsn__a_key_name_the_database_or_a_terminal_cannot_take_is_misuse(name):
+    with pytest.raises(CommandError) as refused:
+        run_dsn("--name", name)
+    assert refused.value.returncode == 2
+    assert "--name must be 1 to 100 characters" in str(refused.value)
+    assert not ClientKey.objects.exists()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
+from common.validation import is_plain_text
 from errors.models import ClientKey
 from errors.sentry.selectors import client_key_dsn
 from errors.sentry.services import client_key_get_or_create
@@ -26,8 +27,12 @@ class Command(BaseCommand):
     def handle(self, *args, project: str, name: str, **options):
         name, slug = name.strip(), project.strip()
         max_length = ClientKey._meta.get_field("name").max_length
-        if not name or len(name) > max_length:
-            raise CommandError(f"--name must be 1 to {max_length} characters.", returncode=2)
+        if not name or len(name) > max_length or not is_plain_text(name):
+            raise CommandError(
+                f"--name must be 1 to {max_length} characters, without control characters, "
+                "NUL bytes or unpaired surrogates.",
+                returncode=2,
+            )
         slug_length = Project._meta.get_field("slug").max_length
         if not slug or slugify(slug) != slug or len(slug) > slug_length:
             raise CommandError(

@@ -8,6 +8,7 @@ from django.core.validators import slug_re
 from django.utils.text import slugify
 
 from common.api import ApiError
+from common.validation import is_plain_text, is_storable
 from projects.models import Project
 from projects.selectors import project_find, project_list, user_find
 from projects.services import project_create, project_member_add, project_member_remove
@@ -193,19 +194,6 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"There is no user {shown(username)}.", returncode=REFUSED)
         return user
-
-
-def is_storable(text: str) -> bool:
-    """Return whether `text` has neither a NUL byte nor an unpaired surrogate, which the
-    databases refuse."""
-    return not any(character == "\x00" or "\ud800" <= character <= "\udfff" for character in text)
-
-
-def is_plain_text(text: str) -> bool:
-    """Return whether `text` is storable and free of control characters and line breaks."""
-    return is_storable(text) and not any(
-        unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in text
-    )
 
 
 def escaped(character: str) -> str:
