@@ -158,8 +158,10 @@ def fully_processed(stack: Stack, requests: list) -> dict:
             time.sleep(0.05)
         frequencies, groups, pending = last
         hourly, occurrences = connection.execute(
-            "SELECT (SELECT coalesce(sum(count), 0) FROM errors_errorhourlycount), "
-            "(SELECT count(*) FROM errors_erroroccurrence)"
+            "SELECT (SELECT coalesce(sum(h.count), 0) FROM errors_errorhourlycount h "
+            "JOIN errors_errorlog e ON e.id = h.error_id WHERE e.project_id = 1), "
+            "(SELECT count(*) FROM errors_erroroccurrence o "
+            "JOIN errors_errorlog e ON e.id = o.error_id WHERE e.project_id = 1)"
         ).fetchone()
     seconds = max(last_moved - started, 1e-9)
     return {
