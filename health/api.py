@@ -18,7 +18,7 @@ from health.serializers import (
     ProjectHealthQuerySerializer,
 )
 from health.services import HealthReport, health_check_run, project_health_read
-from projects.selectors import project_ids_for_read, projects_visible
+from projects.selectors import projects_for_read, projects_visible
 
 
 def _health_response(report: HealthReport, serializer=HealthDocumentSerializer) -> Response:
@@ -132,10 +132,11 @@ class HealthProjectsApi(APIView):
         query = ProjectHealthQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         slug = query.validated_data.get("project")
-        projects = projects_visible(user=request.user)
+        # Every project they can see, `self` included; one by name when asked (400 otherwise).
         if slug:
-            project_ids_for_read(user=request.user, slug=slug)  # refuses one they cannot see
-            projects = [project for project in projects if project.slug == slug]
+            projects = projects_for_read(user=request.user, slug=slug)
+        else:
+            projects = projects_visible(user=request.user)
         figures = project_health_read(projects=projects)
         return Response(
             ProjectHealthListSerializer({"projects": figures}).data,

@@ -265,11 +265,10 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> _DatabaseFigu
             f"Database latency {latency:g} ms is at or above "
             f"{config['DATABASE_LATENCY_MS'][0]:g} ms."
         )
-    rate = errors / total * 100 if total else 0.0
-    rate_status = probes.status_for_value(rate, limits=config["ERROR_RATE_PERCENT"])
-    if rate_status != HealthStatus.HEALTHY:
+    error_rate = _error_rate_figure(errors=errors, total=total)
+    if error_rate.status != HealthStatus.HEALTHY:
         reasons.append(
-            f"Error rate {rate:.2f} % in the last hour is at or above "
+            f"Error rate {error_rate.rate:.2f} % in the last hour is at or above "
             f"{config['ERROR_RATE_PERCENT'][0]:g} %."
         )
     if alerts.given_up:
@@ -277,9 +276,7 @@ def _database_figures(*, now: datetime, timeout_seconds: float) -> _DatabaseFigu
     return _DatabaseFigures(
         database=ComponentCheck(status=database_status, latency_ms=latency),
         sessions=SessionsFigure(active=sessions),
-        error_rate=ErrorRateFigure(
-            errors=errors, total_events=total, rate=round(rate, 2), status=rate_status
-        ),
+        error_rate=error_rate,
         open_critical_errors=critical,
         alerts=_alerts_figure(alerts),
         periodic_check=_periodic_check(latest=latest, now=now, known=True),
@@ -335,6 +332,18 @@ def _alerts_figure(summary: AlertDeliverySummary | None) -> AlertsFigure:
     )
 
 
+def _error_rate_figure(*, errors: int, total: int) -> ErrorRateFigure:
+    """Return the error rate of `errors` among `total` events (percent, 2 decimals), judged by
+    HEALTH["ERROR_RATE_PERCENT"] before rounding."""
+    rate = errors / total * 100 if total else 0.0
+    return ErrorRateFigure(
+        errors=errors,
+        total_events=total,
+        rate=round(rate, 2),
+        status=probes.status_for_value(rate, limits=settings.HEALTH["ERROR_RATE_PERCENT"]),
+    )
+
+
 def _error_counts(*, now: datetime, project_ids: list[int] | None = None) -> tuple[int, int]:
     """Return (errors, events) of the last hour of the projects (None: all): error reports
     count on both sides."""
@@ -362,7 +371,6 @@ def project_health_read(
     figures = []
     for project in projects:
         errors, total = _error_counts(now=now, project_ids=[project.pk])
-        rate = errors / total * 100 if total else 0.0
         figures.append(
             ProjectHealth(
                 project=project,
@@ -372,14 +380,7 @@ def project_health_read(
                         project_ids=[project.pk],
                     )
                 ),
-                error_rate=ErrorRateFigure(
-                    errors=errors,
-                    total_events=total,
-                    rate=round(rate, 2),
-                    status=probes.status_for_value(
-                        rate, limits=settings.HEALTH["ERROR_RATE_PERCENT"]
-                    ),
-                ),
+                error_rate=_error_rate_figure(errors=errors, total=total),
             )
         )
     return figures

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from django.contrib import messages
 
 from projects.models import Project
-from projects.selectors import project_ids_for_read, projects_visible
+from projects.selectors import projects_chosen, projects_visible
 
 PICKED_PROJECT_SESSION_KEY = "dashboard_project"
 
 
 @dataclass(frozen=True)
 class ProjectPick:
-    """What a dashboard shows: `slug` ('' for all projects), their IDs, and the choices."""
+    """What a dashboard shows: `slug` ('' for all projects), their IDs, the choices, and the
+    page's other query parameters (`keep`), which the picker resubmits."""
 
     slug: str
     project_ids: list[int]
@@ -42,7 +43,7 @@ def project_pick(request, *, warn: bool = True) -> ProjectPick:
         request.session[PICKED_PROJECT_SESSION_KEY] = ""
     return ProjectPick(
         slug=slug,
-        project_ids=project_ids_for_read(user=request.user, slug=slug or None),
+        project_ids=[project.pk for project in projects_chosen(choices, slug=slug)],
         choices=choices,
         # The picker resubmits the page's other parameters (not its page number).
         keep=[

@@ -80,29 +80,35 @@ def project_ids_visible(*, user) -> list[int] | None:
     return list(user.projects.values_list("pk", flat=True))
 
 
-def project_ids_for_read(*, user, slug: str | None) -> list[int]:
-    """Return the project IDs a staff read covers: the project `slug` when given (refused with
-    400 when `user` may not see a project of that slug, whether or not it exists), else every
-    project `user` may read but `self`, the service's own, which is read only by name."""
-    visible = project_ids_visible(user=user)
-    if not slug:
-        projects = Project.objects.exclude(slug=SELF_SLUG)
-        if visible is not None:
-            projects = projects.filter(pk__in=visible)
-        return list(projects.values_list("pk", flat=True))
-    project_id = Project.objects.filter(slug=slug).values_list("pk", flat=True).first()
-    if project_id is None or (visible is not None and project_id not in visible):
+def projects_visible(*, user) -> list[Project]:
+    """Return the projects `user` (staff) may read, by slug: every project for a superuser,
+    else the ones they are a member of."""
+    projects = Project.objects.all() if user.is_superuser else user.projects.all()
+    return list(projects.order_by("slug"))
+
+
+def projects_chosen(projects: list[Project], *, slug: str | None) -> list[Project]:
+    """Return, of `projects`, the one of slug `slug` (none when it is not among them), or
+    without a slug every one but `self`, the service's own, which is chosen only by name."""
+    if slug:
+        return [project for project in projects if project.slug == slug]
+    return [project for project in projects if project.slug != SELF_SLUG]
+
+
+def projects_for_read(*, user, slug: str | None) -> list[Project]:
+    """Return the projects a staff read covers (projects_chosen of those `user` may see); a
+    `slug` they may not see, whether or not it exists, is refused with 400."""
+    chosen = projects_chosen(projects_visible(user=user), slug=slug)
+    if slug and not chosen:
         raise ApiError(
             f"There is no project “{slug[:50]}” you can see.", details={"project": slug[:50]}
         )
-    return [project_id]
+    return chosen
 
 
-def projects_visible(*, user) -> list[Project]:
-    """Return the projects `user` (staff) may read, by slug."""
-    visible = project_ids_visible(user=user)
-    projects = Project.objects.order_by("slug")
-    return list(projects if visible is None else projects.filter(pk__in=visible))
+def project_ids_for_read(*, user, slug: str | None) -> list[int]:
+    """Return the IDs of projects_for_read(user=, slug=)."""
+    return [project.pk for project in projects_for_read(user=user, slug=slug)]
 
 
 def project_find(*, slug: str) -> Project | None:

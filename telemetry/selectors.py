@@ -368,8 +368,8 @@ def telemetry_series(
     *, days: int, project_ids: list[int] | None, now: datetime | None = None
 ) -> TelemetrySeries:
     """Return the window of telemetry_metrics(days=…, project_ids=…) as a time series for
-    charts: event
-    counts by type and `api_call` p50/p95/p99 per hour (one day) or per UTC day (longer).
+    charts: event counts by type and `api_call` p50/p95/p99 per hour (one day) or per UTC day
+    (longer).
 
     Like telemetry_metrics, events the roll-ups hold come from the roll-ups and the others
     from raw events. `labels` are the ISO starts of the buckets, oldest first.
