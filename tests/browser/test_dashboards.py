@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from errors.models import ErrorLog, ErrorStatus
 from health.services import health_check_run
+from projects.models import Project
 from tests.errors.factories import error_reported
 from tests.factories import TelemetryEventFactory, UserFactory
 from tests.telemetry.factories import generate_events
@@ -160,4 +161,18 @@ def test_error_detail__long_unbroken_message_page_and_build_wrap_within_1280_px(
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"/admin/errors/{error.pk}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.page_errors == []
+
+
+@pytest.mark.parametrize("path", ["/admin/errors/", "/admin/metrics/", "/admin/health/"])
+def test_project_picker__a_long_project_name_keeps_the_page_within_1280_px(staff_page, path):
+    Project.objects.create(
+        slug="northwind-customer-self-service-portal-eu-west",
+        name="Northwind customer self-service portal (EU West, production mirror for the Q4 move)",
+    )
+    page = staff_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert "Northwind customer self-service portal" in page.inner_text("#project-picker")
     assert page.page_errors == []
