@@ -262,3 +262,18 @@ def celery_in_process():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+def rate_window_early(*, window_seconds: int = 60, room_seconds: float = 5) -> None:
+    """Wait, when fewer than `room_seconds` remain of the current rate-limit window
+    (common.ratelimit's windows are fixed, aligned to the epoch), for the next one to begin, so
+    the requests a test counts up to a limit all fall into one window."""
+    left = window_seconds - time.time() % window_seconds
+    if left < room_seconds:
+        time.sleep(left + 0.05)
+
+
+@pytest.fixture
+def one_rate_window():
+    """Start the test with at least 5 seconds left of its 60-second rate-limit window."""
+    rate_window_early()

@@ -53,7 +53,7 @@ def test_report_bug__keyboard_user_sends_a_report_with_a_screenshot(page, wait_f
     assert page.evaluate("document.activeElement.id") == "report-bug-root"
 
 
-def test_report_bug__a_refusal_shows_the_servers_sentence(page, settings):
+def test_report_bug__a_refusal_shows_the_servers_sentence(page, settings, one_rate_window):
     settings.FEEDBACK = {**settings.FEEDBACK, "RATE_LIMIT_REQUESTS": 1}
     page.goto("/demo/")
     page.get_by_role("button", name="Report a bug").click()

@@ -1,10 +1,9 @@
 """telemetry.js in a real browser: what the demo page sends reaches the database."""
 
-import time
-
 import pytest
 
 from telemetry.models import TelemetryEvent
+from tests.conftest import rate_window_early
 
 pytestmark = pytest.mark.browser
 
@@ -68,9 +67,7 @@ def test_telemetry_js__backs_off_after_a_429_and_delivers_the_events_later(
         "RATE_LIMIT_REQUESTS": 1,
         "RATE_LIMIT_WINDOW_SECONDS": 5,
     }
-    # Start early in a fixed rate-limit window so both requests below fall into the same one.
-    if time.time() % 5 > 2:
-        time.sleep(5 - time.time() % 5)
+    rate_window_early(window_seconds=5, room_seconds=3)  # both requests below in one window
     page.add_init_script(
         """const send = window.fetch; window.batchStatuses = [];
         window.fetch = (...args) => send(...args).then((response) => {

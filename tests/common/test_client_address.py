@@ -87,7 +87,7 @@ def test_client_address__whatever_the_client_writes_on_the_left_the_address_is_t
 
 @pytest.mark.django_db
 def test_rate_limit__rotating_the_left_most_forwarded_entry_does_not_escape_it(
-    api_client, behind_proxies, settings
+    api_client, behind_proxies, settings, one_rate_window
 ):
     behind_proxies(1)
     settings.TELEMETRY = {**settings.TELEMETRY, "RATE_LIMIT_REQUESTS": 3}

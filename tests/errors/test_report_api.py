@@ -114,7 +114,7 @@ def test_report__text_plain_body_from_send_beacon_is_accepted(api_client):
     assert response.status_code == 201
 
 
-def test_report__rate_limit_answers_429_with_retry_after(api_client, settings):
+def test_report__rate_limit_answers_429_with_retry_after(api_client, settings, one_rate_window):
     settings.ERRORS = {**settings.ERRORS, "RATE_LIMIT_REQUESTS": 2}
     statuses = [report(api_client, {"errorType": "E", "message": "m"}).status_code for _ in "ab"]
     limited = report(api_client, {"errorType": "E", "message": "m"})

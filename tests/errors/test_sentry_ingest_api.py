@@ -230,7 +230,9 @@ def test_envelope__unsupported_encoding_is_415(api_client, client_key):
     assert response.status_code == 415
 
 
-def test_envelope__past_the_rate_limit_is_429_with_sentry_headers(api_client, client_key, settings):
+def test_envelope__past_the_rate_limit_is_429_with_sentry_headers(
+    api_client, client_key, settings, one_rate_window
+):
     settings.SENTRY_INGEST = {**settings.SENTRY_INGEST, "RATE_LIMIT_REQUESTS": 2}
     body = envelope_for(client_key)
     statuses = [post_envelope(api_client, client_key, body).status_code for _ in range(3)]

@@ -241,7 +241,9 @@ def test_submit__a_body_that_is_not_a_json_object_is_refused_with_400(api_client
     assert not FeedbackSubmission.objects.exists()
 
 
-def test_submit__past_the_rate_limit_answers_429_with_retry_after(api_client, settings):
+def test_submit__past_the_rate_limit_answers_429_with_retry_after(
+    api_client, settings, one_rate_window
+):
     settings.FEEDBACK = {**settings.FEEDBACK, "RATE_LIMIT_REQUESTS": 2}
     statuses = [post_json(api_client, {"message": "x"}).status_code for _ in range(3)]
 

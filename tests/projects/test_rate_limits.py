@@ -12,7 +12,7 @@ from projects.models import Project
 from telemetry.models import TelemetryEvent
 from tests.errors.test_sentry_ingest_api import envelope_for, post_envelope
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("one_rate_window")]
 
 BODIES = {
     "/api/errors": {"errorType": "TypeError", "message": "Cannot read properties of undefined"},

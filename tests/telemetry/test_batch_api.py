@@ -122,7 +122,7 @@ def test_batch__body_over_one_mebibyte_gets_413(api_client):
     assert TelemetryEvent.objects.count() == 0
 
 
-def test_batch__rate_limit_answers_429_with_retry_after(api_client, settings):
+def test_batch__rate_limit_answers_429_with_retry_after(api_client, settings, one_rate_window):
     settings.TELEMETRY = {**settings.TELEMETRY, "RATE_LIMIT_REQUESTS": 3}
     body = {"events": [{"type": "page_view"}]}
     statuses = [post(api_client, body).status_code for _ in range(3)]
